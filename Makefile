@@ -1,0 +1,23 @@
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: run test bench clean
+
+$(BIN)/simulate: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+run: $(BIN)/simulate
+	$(BIN)/simulate configs/successor2.toml
+
+test: $(BIN)/simulate
+	$(BIN)/python -m pytest -q
+
+bench: $(BIN)/simulate
+	$(BIN)/python benchmarks/run.py
+
+clean:
+	rm -rf $(VENV) results/*/

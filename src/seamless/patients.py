@@ -1,0 +1,86 @@
+"""The random part of one simulated trial: who arrives, in which stratum and arm, and when.
+
+Everything random about a trial is drawn here, before any analysis, as unit-scale
+quantities; the engine turns them into calendar times once the selection is known (the
+selected dose's hazard ratio and the start of stage 2 depend on stage 1). So a trial's
+patients are fixed by its random stream alone, and the reference simulation can replay them.
+"""
+
+from typing import NamedTuple
+
+import numpy as np
+
+from seamless._jit import kernel
+from seamless.randomization import assign_arms
+
+__all__ = ["RawPatients", "allocate_patients", "draw_patients", "entry_times"]
+
+
+class RawPatients(NamedTuple):
+    """Unit-scale draws for the n1 + n2 patients of one trial (stage 1 first, arrival order)."""
+
+    stratum: np.ndarray        # (n,) int64 stratum index
+    arm: np.ndarray            # (n,) int64: stage 1 0=control, d=dose d; stage 2 0=control, 1=selected
+    accrual_gap: np.ndarray    # (n,) unit exponential gaps in cumulative-intensity space
+    event_unit: np.ndarray     # (n,) unit exponential: PFS time = event_unit / hazard
+    dropout_unit: np.ndarray   # (n,) unit exponential: dropout time = dropout_unit / dropout hazard
+
+
+class RandomizationScratch(NamedTuple):
+    sequence: np.ndarray       # (n_strata, longest super-block)
+    position: np.ndarray       # (n_strata,)
+    block_order: np.ndarray    # (most blocks,)
+
+
+def allocate_patients(n_patients: int, n_strata: int, longest_superblock: int, most_blocks: int):
+    """Buffers for one trial's draws, reused across the trials of a chunk."""
+    raw = RawPatients(np.zeros(n_patients, np.int64), np.zeros(n_patients, np.int64),
+                      np.zeros(n_patients), np.zeros(n_patients), np.zeros(n_patients))
+    scratch = RandomizationScratch(np.zeros((n_strata, longest_superblock), np.int64),
+                                   np.zeros(n_strata, np.int64), np.zeros(most_blocks, np.int64))
+    return raw, scratch
+
+
+@kernel
+def draw_patients(rng, d, raw, scratch):
+    """Draw one trial's patients into ``raw``; ``d`` is a KernelDesign."""
+    n1 = d.stage1_patients
+    n = raw.stratum.size
+    for i in range(n):
+        u = rng.random()
+        h = 0
+        while h < d.stratum_cumprob.size - 1 and u >= d.stratum_cumprob[h]:
+            h += 1
+        raw.stratum[i] = h
+    n_strata = d.stratum_cumprob.size
+    assign_arms(rng, raw.stratum[:n1], n_strata, d.stage1_codes, d.stage1_offsets,
+                scratch.sequence, scratch.position, scratch.block_order, raw.arm[:n1])
+    assign_arms(rng, raw.stratum[n1:], n_strata, d.stage2_codes, d.stage2_offsets,
+                scratch.sequence, scratch.position, scratch.block_order, raw.arm[n1:])
+    for i in range(n):
+        raw.accrual_gap[i] = rng.standard_exponential()
+        raw.event_unit[i] = rng.standard_exponential()
+        raw.dropout_unit[i] = rng.standard_exponential()
+
+
+@kernel
+def entry_times(start, gaps, rates, starts, out):
+    """Arrival times of a piecewise-constant Poisson process begun at calendar time ``start``.
+
+    Arrivals are the cumulative unit-exponential ``gaps`` mapped through the inverse of the
+    cumulative intensity Lambda(t) = integral of the rate (rates[j] from starts[j] on).
+    """
+    # Lambda at each piece's start, and at ``start``.
+    piece = 0
+    cum_at_piece = 0.0
+    while piece + 1 < starts.size and starts[piece + 1] <= start:
+        cum_at_piece += rates[piece] * (starts[piece + 1] - starts[piece])
+        piece += 1
+    level = cum_at_piece + rates[piece] * (start - starts[piece])
+    for i in range(gaps.size):
+        level += gaps[i]
+        while piece + 1 < starts.size and \
+                level >= cum_at_piece + rates[piece] * (starts[piece + 1] - starts[piece]):
+            cum_at_piece += rates[piece] * (starts[piece + 1] - starts[piece])
+            piece += 1
+        out[i] = starts[piece] + (level - cum_at_piece) / rates[piece]

@@ -1,0 +1,87 @@
+"""Stratified block randomization: super-blocks of permuted blocks, one sequence per stratum.
+
+A super-block is a list of blocks (arm counts); each time a stratum's sequence runs out, a
+new super-block is made: the blocks in random order, each block a random permutation of its
+arms (DESIGN.md section 1, "stage-1 blocks"). A plain permuted block is a super-block of one.
+"""
+
+import numpy as np
+
+from seamless._jit import kernel
+
+__all__ = ["expand_blocks", "assign_arms", "assign_arms_reference"]
+
+
+def expand_blocks(blocks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Blocks of arm counts (n_blocks, n_arms) -> (arm codes of each block concatenated, block offsets)."""
+    blocks = np.asarray(blocks, dtype=np.int64)
+    codes = np.concatenate([np.repeat(np.arange(blocks.shape[1]), row) for row in blocks])
+    offsets = np.concatenate([[0], np.cumsum(blocks.sum(axis=1))]).astype(np.int64)
+    return codes.astype(np.int64), offsets
+
+
+@kernel
+def _shuffle(rng, values):
+    """Fisher-Yates shuffle in place."""
+    for i in range(values.size - 1, 0, -1):
+        j = rng.integers(0, i + 1)
+        values[i], values[j] = values[j], values[i]
+
+
+@kernel
+def _new_superblock(rng, codes, offsets, block_order, out):
+    """Fill ``out`` (length of the super-block) with a freshly randomized super-block."""
+    n_blocks = offsets.size - 1
+    for b in range(n_blocks):
+        block_order[b] = b
+    _shuffle(rng, block_order[:n_blocks])
+    pos = 0
+    for b in block_order[:n_blocks]:
+        start = pos
+        for k in range(offsets[b], offsets[b + 1]):
+            out[pos] = codes[k]
+            pos += 1
+        _shuffle(rng, out[start:pos])
+
+
+@kernel
+def assign_arms(rng, stratum, n_strata, codes, offsets, sequence, position, block_order, arm_out):
+    """Arm of each patient, in order of arrival, from its stratum's running super-block sequence.
+
+    stratum: (n,) stratum of each patient; sequence: (n_strata, super-block length) scratch;
+    position: (n_strata,) scratch; block_order: (n_blocks,) scratch; arm_out: (n,) result.
+    """
+    length = codes.size
+    position[:n_strata] = length
+    for i in range(stratum.size):
+        h = stratum[i]
+        if position[h] == length:
+            _new_superblock(rng, codes, offsets, block_order, sequence[h, :length])
+            position[h] = 0
+        arm_out[i] = sequence[h, position[h]]
+        position[h] += 1
+
+
+def assign_arms_reference(rng, stratum, n_strata, blocks):
+    """Plain-Python twin of ``assign_arms``: same random calls in the same order."""
+    blocks = [list(map(int, row)) for row in np.asarray(blocks)]
+    pending = {h: [] for h in range(n_strata)}
+    arms = []
+    for h in stratum:
+        if not pending[h]:
+            order = list(range(len(blocks)))
+            _reference_shuffle(rng, order)
+            superblock = []
+            for b in order:
+                block = [arm for arm, count in enumerate(blocks[b]) for _ in range(count)]
+                _reference_shuffle(rng, block)
+                superblock += block
+            pending[h] = superblock
+        arms.append(pending[h].pop(0))
+    return np.array(arms, dtype=np.int64)
+
+
+def _reference_shuffle(rng, values):
+    for i in range(len(values) - 1, 0, -1):
+        j = int(rng.integers(0, i + 1))
+        values[i], values[j] = values[j], values[i]
