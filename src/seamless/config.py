@@ -504,6 +504,11 @@ def _scenarios(doc: dict) -> tuple[Scenario, ...]:
         except ConfigError as err:
             prefix = "" if name == "base" else f"scenario {name}: "
             raise ConfigError(f"{prefix}{err}") from None
+    first = scenarios[0].design
+    for s in scenarios[1:]:
+        if s.design.arms.doses != first.arms.doses or len(s.design.analysis.events) != len(first.analysis.events):
+            raise ConfigError(f"scenario {s.name}: all scenarios must have the same doses and number of looks "
+                              f"(their trials share one table)")
     return tuple(scenarios)
 
 

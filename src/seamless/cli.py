@@ -1,0 +1,165 @@
+"""The ``simulate`` command: run a config, or print group-sequential boundaries.
+
+    simulate CONFIG.toml [--trials N] [--seed S] [--out DIR] [--scenario NAME ...] [--jobs N] [--json] [--quiet]
+    simulate boundaries --info-rates 0.3,0.75,1 [--alpha 0.025] [--spending obf] [--efficacy-looks 2,3] [--json]
+
+Bad input gives one line on stderr and exit status 2, and nothing is written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import sys
+from pathlib import Path
+
+__all__ = ["main"]
+
+
+class UsageError(Exception):
+    """Bad command-line input; the message is one line."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):
+        raise UsageError(message)
+
+
+def _number_list(kind, name):
+    def parse(text):
+        try:
+            return [kind(x) for x in text.split(",") if x.strip()]
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{name}: comma-separated {kind.__name__}s, got {text!r}") from None
+    return parse
+
+
+def _positive_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}")
+    return value
+
+
+def _run_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="simulate", description="Simulate an adaptive seamless trial design described in TOML.")
+    p.add_argument("config", help="design config (TOML), e.g. configs/successor2.toml")
+    p.add_argument("--trials", type=_positive_int, help="trials per scenario (default: the config's, else 10000)")
+    p.add_argument("--seed", type=int, help="random seed (default: the config's)")
+    p.add_argument("--out", type=Path, help="output folder (default: results/<config name>)")
+    p.add_argument("--scenario", action="append", metavar="NAME",
+                   help="run only this scenario or sweep (repeatable)")
+    p.add_argument("--jobs", type=_positive_int, default=os.cpu_count() or 1, help="worker processes (default: all cores)")
+    p.add_argument("--json", action="store_true", help="print the summary rows as JSON on stdout")
+    p.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    return p
+
+
+def _boundaries_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="simulate boundaries", description="Group-sequential efficacy bounds (alpha spending).")
+    p.add_argument("--info-rates", required=True, type=_number_list(float, "--info-rates"),
+                   help="information rates, e.g. 0.3,0.75,1")
+    p.add_argument("--alpha", type=float, default=0.025, help="one-sided alpha (default 0.025)")
+    p.add_argument("--spending", default="obf", help="obf (default), pocock, hsd:<gamma>, kd:<rho>")
+    p.add_argument("--efficacy-looks", type=_number_list(int, "--efficacy-looks"),
+                   help="1-based looks with efficacy stopping (default: all)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    return p
+
+
+def _boundaries(argv: list[str]) -> int:
+    from seamless.boundaries import efficacy_bounds
+    from seamless.report import boundaries_report
+    from seamless.spending import Spending
+
+    args = _boundaries_parser().parse_args(argv)
+    try:
+        bounds = efficacy_bounds(args.info_rates, alpha=args.alpha, spending=Spending.parse(args.spending),
+                                 efficacy_looks=args.efficacy_looks)
+    except ValueError as err:
+        raise UsageError(str(err)) from None
+    if args.json:
+        finite = lambda values: [float(v) if math.isfinite(v) else None for v in values]  # noqa: E731
+        print(json.dumps({
+            "information_rates": [float(t) for t in bounds.information_rates],
+            "efficacy_bounds": finite(bounds.efficacy_bounds),
+            "nominal_p": finite(bounds.nominal_p),
+            "cumulative_alpha": finite(bounds.cumulative_alpha),
+        }))
+    else:
+        print(boundaries_report(bounds))
+    return 0
+
+
+def _simulate(argv: list[str]) -> int:
+    from seamless import __version__
+    from seamless.config import ConfigError, load_config
+
+    args = _run_parser().parse_args(argv)
+    try:
+        config = load_config(args.config)
+    except ConfigError as err:
+        raise UsageError(str(err)) from None
+    scenarios = list(config.scenarios)
+    if args.scenario:
+        wanted = set(args.scenario)
+        names = {s.name for s in scenarios} | {s.name.split(":")[0] for s in scenarios}
+        unknown = sorted(wanted - names)
+        if unknown:
+            raise UsageError(f"--scenario: unknown {', '.join(unknown)}; the config has {', '.join(config.scenario_names())}")
+        scenarios = [s for s in scenarios if s.name in wanted or s.name.split(":")[0] in wanted]
+    trials = args.trials or config.trials
+    seed = config.seed if args.seed is None else args.seed
+    if seed < 0:
+        raise UsageError(f"--seed: must be >= 0, got {seed}")
+    out_dir = args.out or Path("results") / config.name
+
+    from seamless.output import summary_table, trials_table, write_tables
+    from seamless.report import scenario_report
+    from seamless.runner import run_scenario
+    from seamless.summary import operating_characteristics
+
+    runs, rows = [], []
+    for scenario in scenarios:
+        if not args.quiet:
+            print(f"simulating scenario {scenario.name} ({trials} trials)...", file=sys.stderr, flush=True)
+        run = run_scenario(scenario, seed, trials, config.chunk_trials, jobs=args.jobs)
+        runs.append(run)
+        rows.append(operating_characteristics(run))
+    metadata = {"config": config.text, "config_name": config.name, "seed": str(seed),
+                "trials_per_scenario": str(trials), "chunk_trials": str(config.chunk_trials),
+                "seamless_version": __version__}
+    written = write_tables(out_dir, {"trials.parquet": trials_table(runs), "summary.parquet": summary_table(rows)},
+                           metadata)
+    if args.json:
+        print(json.dumps(rows, default=float))
+    elif not args.quiet:
+        for run, row in zip(runs, rows):
+            design = run.scenario.design
+            print(scenario_report(row, design.arms.doses, design.analysis.events))
+            print()
+        print("wrote " + ", ".join(str(p) for p in written))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    try:
+        if argv[:1] == ["boundaries"]:
+            return _boundaries(argv[1:])
+        return _simulate(argv)
+    except UsageError as err:
+        print(f"simulate: error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("simulate: interrupted; nothing written", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

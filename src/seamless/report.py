@@ -1,0 +1,55 @@
+"""Plain-text rendering of results for the terminal."""
+
+from __future__ import annotations
+
+import math
+
+__all__ = ["scenario_report", "boundaries_report"]
+
+
+def _pm(row: dict, name: str, digits: int = 4) -> str:
+    value, se = row[name], row.get(f"{name}_se", math.nan)
+    return f"{value:.{digits}f} ± {se:.{digits}f}" if math.isfinite(se) else f"{value:.{digits}f}"
+
+
+def scenario_report(row: dict, doses: tuple[str, ...], look_events: tuple[int, ...]) -> str:
+    """A readable block of one scenario's operating characteristics (± Monte Carlo SE)."""
+    hrs = ", ".join(f"{dose} {row[f'hazard_ratio_{dose}']:g}" for dose in doses)
+    lines = [
+        f"Scenario {row['scenario']}  ({row['trials']} trials; hazard ratios {hrs})",
+        f"  power, P(reject H_s)        {_pm(row, 'power')}",
+        f"  type I error (null dose)    {_pm(row, 'type1_error')}",
+        "  selection                   " + "   ".join(f"{dose} {row[f'select_{dose}']:.3f}" for dose in doses)
+        + f"   correct {row['correct_selection']:.3f}",
+        "  look      CG events  bound   mean time  P(stop eff.)  P(stop fut.)",
+        f"  select            -      -   {row['mean_time_selection']:9.2f}             -  "
+        f"{row['stop_futility_selection']:12.4f}",
+    ]
+    for k, events in enumerate(look_events, start=1):
+        bound = row["efficacy_bounds"][k - 1]
+        bound_text = f"{bound:6.3f}" if bound is not None else "     -"
+        lines.append(f"  {k:<6} {events:>11} {bound_text}   {row[f'mean_time_look{k}']:9.2f}  "
+                     f"{row[f'stop_efficacy_look{k}']:12.4f}  {row[f'stop_futility_look{k}']:12.4f}")
+        if row[f"target_missed_look{k}"] > 0:
+            lines.append(f"         event target not reached in {row[f'target_missed_look{k}']:.2%} of trials "
+                         "reaching this look (analysed at end of follow-up)")
+    lines += [
+        f"  expected patients {_pm(row, 'expected_patients', 1)}   CG events {_pm(row, 'expected_cg_events', 1)}"
+        f"   duration {_pm(row, 'expected_duration', 2)} months",
+        f"  HR estimate of the selected dose at the last look: mean {_pm(row, 'hr_mean', 3)}, "
+        f"median {row['hr_median']:.3f}",
+    ]
+    return "\n".join(lines)
+
+
+def boundaries_report(bounds) -> str:
+    """Table of look, information rate, efficacy bound, nominal p and cumulative alpha."""
+    lines = [f"Group-sequential efficacy bounds: {bounds.spending} spending, one-sided alpha {bounds.alpha:g}",
+             "  look  information  bound (z)  nominal p   cumulative alpha"]
+    for k, (t, b, p, a) in enumerate(zip(bounds.information_rates, bounds.efficacy_bounds,
+                                        bounds.nominal_p, bounds.cumulative_alpha), start=1):
+        if math.isfinite(b):
+            lines.append(f"  {k:>4}  {t:11.4f}  {b:9.6f}  {p:9.7f}   {a:.7f}")
+        else:
+            lines.append(f"  {k:>4}  {t:11.4f}  {'-':>9}  {'-':>9}   {'-':>9}   (no efficacy stop)")
+    return "\n".join(lines)
