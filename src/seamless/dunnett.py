@@ -1,0 +1,134 @@
+"""Single-step Dunnett test of several doses against a shared control (DESIGN.md section 3).
+
+Under H0 the many-to-one statistics z_i are jointly normal with corr(z_i, z_j) = lambda_i lambda_j,
+so the distribution function of max_{i in S} z_i is the one-dimensional integral
+
+    F_S(c) = integral phi(u) prod_{i in S} Phi((c - lambda_i u) / sqrt(1 - lambda_i^2)) du
+
+(Dunnett 1955, JASA 50:1096, eq. 4 with a product-correlation structure). It is evaluated by
+Gauss-Hermite quadrature with u = sqrt(2) x:  F_S(c) = pi^(-1/2) sum_k w_k g(sqrt(2) x_k).
+With 128 nodes the quadrature error is below 1e-12 for loadings <= 0.9 (allocation ratio <= 4.26)
+and below 1e-7 for loadings <= 0.95; it grows as a loading approaches 1 (the integrand becomes a step).
+
+The p-value is integrated as 1 - prod Phi = -expm1(sum log Phi), so small p-values keep their
+relative precision instead of being the difference of two numbers close to 1.
+"""
+
+import math
+
+import numpy as np
+from numpy.polynomial.hermite import hermgauss
+
+from seamless._jit import kernel
+
+__all__ = [
+    "GAUSS_HERMITE_NODES",
+    "GAUSS_HERMITE_WEIGHTS",
+    "correlation_loadings",
+    "dunnett_cdf",
+    "dunnett_adjusted_p",
+    "dunnett_critical_value",
+]
+
+#: Physicists' Gauss-Hermite rule (weight exp(-x^2)), 128 nodes; pass both to `_dunnett_p`.
+GAUSS_HERMITE_NODES, GAUSS_HERMITE_WEIGHTS = hermgauss(128)
+
+_SQRT2 = math.sqrt(2.0)
+_INV_SQRT_PI = 1.0 / math.sqrt(math.pi)
+
+
+def correlation_loadings(allocation_ratios) -> np.ndarray:
+    """Loadings lambda_i = sqrt(r_i / (1 + r_i)) from ratios r_i = n_i / n_0, shape (k,).
+
+    corr(z_i, z_j) = lambda_i lambda_j (DESIGN.md section 3); 3:3:3:2 gives r_i = 1.5, rho = 0.6.
+    Event-based ratios r_i = d_i / d_0 are passed the same way.
+    """
+    ratios = np.atleast_1d(np.asarray(allocation_ratios, dtype=float))
+    if ratios.ndim != 1 or ratios.size == 0 or not np.all(np.isfinite(ratios) & (ratios > 0)):
+        raise ValueError(
+            f"allocation_ratios must be a non-empty 1-D sequence of finite positive numbers, got {ratios.tolist()}"
+        )
+    return np.sqrt(ratios / (1.0 + ratios))
+
+
+def _check_loadings(loadings) -> np.ndarray:
+    values = np.atleast_1d(np.asarray(loadings, dtype=float))
+    if values.ndim != 1 or values.size == 0 or not np.all((values >= 0.0) & (values < 1.0)):
+        raise ValueError(f"loadings must be a non-empty 1-D sequence of numbers in [0, 1), got {values.tolist()}")
+    return values
+
+
+def _check_threshold(name: str, value) -> float:
+    number = float(value)
+    if math.isnan(number):
+        raise ValueError(f"{name} must be a number (+-inf allowed), got nan")
+    return number
+
+
+def _log_phi_sums(c: float, loadings: np.ndarray) -> np.ndarray:
+    """sum_i log Phi((c - lambda_i u_k) / sqrt(1 - lambda_i^2)) at every node u_k = sqrt(2) x_k, shape (nodes,)."""
+    from scipy.special import log_ndtr
+
+    u = _SQRT2 * GAUSS_HERMITE_NODES
+    scale = np.sqrt(1.0 - loadings**2)
+    arguments = (c - loadings[:, None] * u[None, :]) / scale[:, None]
+    return log_ndtr(arguments).sum(axis=0)
+
+
+def dunnett_cdf(c, loadings) -> float:
+    """F_S(c) = P(max_i z_i <= c) under H0 for loadings lambda_i (DESIGN.md section 3)."""
+    c = _check_threshold("c", c)
+    values = _check_loadings(loadings)
+    integrand = np.exp(_log_phi_sums(c, values))
+    return float(_INV_SQRT_PI * np.dot(GAUSS_HERMITE_WEIGHTS, integrand))
+
+
+def dunnett_adjusted_p(max_z, loadings) -> float:
+    """Single-step Dunnett adjusted p-value 1 - F_S(max_z); one loading gives 1 - Phi(max_z)."""
+    max_z = _check_threshold("max_z", max_z)
+    values = _check_loadings(loadings)
+    integrand = -np.expm1(_log_phi_sums(max_z, values))
+    return float(_INV_SQRT_PI * np.dot(GAUSS_HERMITE_WEIGHTS, integrand))
+
+
+def dunnett_critical_value(alpha, loadings) -> float:
+    """One-sided critical value c with F_S(c) = 1 - alpha, by Brent's method.
+
+    The root lies between the unadjusted Phi^-1(1 - alpha) (F_S <= Phi) and the Bonferroni
+    Phi^-1(1 - alpha/k) (F_S >= 1 - k Phi-bar), so the bracket is always valid.
+    """
+    from scipy.optimize import brentq
+    from scipy.special import ndtri
+
+    alpha = float(alpha)
+    if not 0.0 < alpha < 0.5:
+        raise ValueError(f"alpha must be in (0, 0.5), got {alpha}")
+    values = _check_loadings(loadings)
+    lower = float(ndtri(1.0 - alpha)) - 1e-6
+    upper = float(ndtri(1.0 - alpha / values.size)) + 1e-6
+    return float(
+        brentq(lambda c: dunnett_adjusted_p(c, values) - alpha, lower, upper, xtol=1e-13, rtol=1e-14, maxiter=200)
+    )
+
+
+@kernel
+def _log_normal_cdf(x):
+    """log Phi(x) without cancellation in either tail (Phi via erfc)."""
+    if x > 0.0:
+        return math.log1p(-0.5 * math.erfc(x / _SQRT2))
+    return math.log(0.5 * math.erfc(-x / _SQRT2))
+
+
+@kernel
+def _dunnett_p(max_z, loadings, nodes, weights):
+    """1 - F_S(max_z) for loadings (k,) with the Gauss-Hermite rule (nodes, weights); same formula as
+    `dunnett_adjusted_p`, for use inside compiled simulation kernels (pass GAUSS_HERMITE_NODES/WEIGHTS)."""
+    total = 0.0
+    for k in range(nodes.size):
+        u = _SQRT2 * nodes[k]
+        log_product = 0.0
+        for i in range(loadings.size):
+            scale = math.sqrt(1.0 - loadings[i] * loadings[i])
+            log_product += _log_normal_cdf((max_z - loadings[i] * u) / scale)
+        total += weights[k] * -math.expm1(log_product)
+    return _INV_SQRT_PI * total
