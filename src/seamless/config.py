@@ -115,6 +115,7 @@ class Selection:
 class Analysis:
     mode: Mode
     events: tuple[int, ...]
+    information_rates: tuple[float, ...]    # planned; default events / final events
     efficacy_looks: tuple[int, ...]
     futility_bounds: tuple[float, ...]
     alpha: float
@@ -133,11 +134,6 @@ class Design:
     outcome: Outcome
     selection: Selection
     analysis: Analysis
-
-    @property
-    def information_rates(self) -> tuple[float, ...]:
-        final = self.analysis.events[-1]
-        return tuple(e / final for e in self.analysis.events)
 
 
 @dataclass(frozen=True)
@@ -161,6 +157,7 @@ class Config:
 
 
 _REQUIRED = object()
+_DESIGN_KEYS = ("arms", "stage1", "stage2", "strata", "accrual", "outcome", "selection", "analysis")
 
 
 class _Table:
@@ -379,10 +376,15 @@ def _analysis(t: _Table, stage1: Stage1, stage2: Stage2) -> Analysis:
     if events[-1] > max_cg:
         raise ConfigError(f"analysis.events: {events[-1]} CG events can never be reached: the CG has at most "
                           f"about {max_cg} patients")
-    info = events[0] / events[-1]
+    rates = t.get("information_rates", _list(_float(0, 1, lo_open=True)), tuple(e / events[-1] for e in events))
+    if len(rates) != looks or rates[-1] != 1.0 or any(b <= a for a, b in zip(rates, rates[1:])):
+        raise ConfigError(f"analysis.information_rates: {looks} strictly increasing rates in (0, 1] ending "
+                          f"at 1, one per look, got {list(rates)}")
+    info = rates[0]
     return Analysis(
         mode=t.get("mode", _choice(Mode), Mode.COHORT),
         events=events,
+        information_rates=rates,
         efficacy_looks=tuple(sorted(efficacy)),
         futility_bounds=futility,
         alpha=t.get("alpha", _float(0, 0.5, True, True), 0.025),
@@ -417,7 +419,6 @@ def _design(raw: dict) -> Design:
     return design
 
 
-_DESIGN_KEYS = ("arms", "stage1", "stage2", "strata", "accrual", "outcome", "selection", "analysis")
 _PATH = re.compile(r"^([A-Za-z_][\w]*)(?:\[(\d+)\])?$")
 
 

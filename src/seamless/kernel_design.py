@@ -77,7 +77,7 @@ def kernel_design(design: Design) -> KernelDesign:
     _, probs, mults = stratum_table(design)
     cumprob = np.cumsum(probs)
     cumprob[-1] = 1.0
-    rates = np.asarray(design.information_rates)
+    rates = np.asarray(an.information_rates, dtype=np.float64)
     bounds = efficacy_bounds(rates, alpha=an.alpha, spending=an.spending, efficacy_looks=an.efficacy_looks)
     has_stage1 = s1.patients > 0
     return KernelDesign(
