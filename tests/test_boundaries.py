@@ -124,25 +124,12 @@ def test_rpact_design_characteristics(rates, bounds, futility, shift, efficacy, 
 # --- reference file written from R by the R-reference work (tests/reference/boundaries.json)
 
 
-# Reference entries known to be wrong, keyed by (rates, alpha, spending, efficacy looks). boundaries.R computes
-# the OBF spending as 2 - 2*pnorm(x), which cancels for tiny spends: alpha(0.1) = 1.3612515e-12 (2*pnorm(-x),
-# erfc) but 1.3613555e-12 in the file, so the file's mvtnorm bound at look 1 is 1.07e-5 too low. rpact's own
-# bound (efficacy_bounds_rpact, 6.99135170707742) agrees with ours to 1e-14.
-KNOWN_REFERENCE_ERRORS = {
-    ((0.1, 0.35, 1.0), 0.025, "obf", (1, 2, 3)): "reference look-1 bound from 2 - 2*pnorm(x) cancellation",
-}
-
-
 def _reference_cases(section):
     if not REFERENCE.exists():
         return [pytest.param(None, marks=pytest.mark.skip(reason=f"{REFERENCE.name} not produced"))]
     params = []
     for index, case in enumerate(json.loads(REFERENCE.read_text())[section]):
-        key = (tuple(map(float, case["information_rates"])), case.get("alpha"), case.get("spending"),
-               tuple(case.get("efficacy_looks", ())))
-        reason = KNOWN_REFERENCE_ERRORS.get(key)
-        marks = [pytest.mark.xfail(reason=reason, strict=False)] if reason else []
-        params.append(pytest.param(case, id=f"{section}-{index}", marks=marks))
+        params.append(pytest.param(case, id=f"{section}-{index}"))
     return params
 
 
