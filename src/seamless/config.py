@@ -175,7 +175,9 @@ class _Table:
         self.seen.add(key)
         if key not in self.table:
             if default is _REQUIRED:
-                raise ConfigError(f"{self._name(key)}: missing (required)")
+                close = difflib.get_close_matches(key, [k for k in self.table if k not in self.seen], n=1)
+                hint = f"; is '{close[0]}' a misspelling of it?" if close else ""
+                raise ConfigError(f"{self._name(key)}: missing (required){hint}")
             return default
         return check(self.table[key], self._name(key))
 
@@ -206,12 +208,14 @@ def _int(lo=None):
     return check
 
 
-def _float(lo=-math.inf, hi=math.inf, lo_open=False, hi_open=False, what=None):
+def _float(lo=-math.inf, hi=math.inf, lo_open=False, hi_open=False, what=None, allow_minus_inf=False):
     def check(value, name):
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise ConfigError(f"{name}: expected a number, got {_kind(value)} {value!r}")
         value = float(value)
-        bad = (math.isnan(value) or value < lo or value > hi
+        if value == -math.inf and allow_minus_inf:
+            return value
+        bad = (not math.isfinite(value) or value < lo or value > hi
                or (lo_open and value == lo) or (hi_open and value == hi))
         if bad:
             left, right = "(" if lo_open else "[", ")" if hi_open else "]"
@@ -246,8 +250,9 @@ def _list(item, min_len=1):
 
 
 def _spending(value, name):
+    text = _str(value, name)
     try:
-        return Spending.parse(_str(value, name))
+        return Spending.parse(text)
     except ValueError as err:
         raise ConfigError(f"{name}: {err}") from None
 
@@ -353,7 +358,7 @@ def _selection(t: _Table, arms: Arms, stage1: Stage1) -> Selection:
         dose=dose,
         adjustment=t.get("adjustment", _choice(Adjustment), Adjustment.DUNNETT),
         correlation=t.get("correlation", _choice(Correlation), Correlation.ALLOCATION),
-        futility_z=t.get("futility_z", _float(), -math.inf),
+        futility_z=t.get("futility_z", _float(what="a finite z value or -inf (none)", allow_minus_inf=True), -math.inf),
     )
 
 
@@ -366,7 +371,7 @@ def _analysis(t: _Table, stage1: Stage1, stage2: Stage2) -> Analysis:
     if any(k > looks for k in efficacy) or looks not in efficacy or len(set(efficacy)) != len(efficacy):
         raise ConfigError(f"analysis.efficacy_looks: distinct look numbers in 1..{looks} including the "
                           f"last ({looks}), got {list(efficacy)}")
-    futility = t.get("futility_bounds", _list(_float(what="a z value or -inf (no futility stop)")),
+    futility = t.get("futility_bounds", _list(_float(what="a finite z value or -inf (no futility stop)", allow_minus_inf=True)),
                      (-math.inf,) * looks)
     if len(futility) != looks:
         raise ConfigError(f"analysis.futility_bounds: needs {looks} entries, one per look (-inf for none)")
@@ -484,7 +489,7 @@ def _scenarios(doc: dict) -> tuple[Scenario, ...]:
         if not isinstance(spec, dict):
             raise ConfigError(f"{where}: expected a table")
         start = spec.get("base")
-        if start is not None and start not in raws:
+        if start is not None and (not isinstance(start, str) or start not in raws):
             raise ConfigError(f"{where}.base: must name a scenario ({', '.join(raws)}), got {start!r}")
         start_raw, start_over = raws[start] if start else (base, {})
         grid = {k: v for k, v in spec.items() if k != "base"}
@@ -521,8 +526,9 @@ def parse_config(text: str, name: str) -> Config:
         raise ConfigError(f"TOML syntax error: {err}") from None
     top = _Table(doc, "")
     name = top.get("name", _str, name)
-    if not re.fullmatch(r"[\w.-]+", name):
-        raise ConfigError(f"name: letters, digits, '_', '-', '.' only (it names the results folder), got {name!r}")
+    if not re.fullmatch(r"\w[\w.-]*", name):
+        raise ConfigError(f"name: letters, digits, '_', '-', '.', starting with a letter or digit "
+                          f"(it names the results folder), got {name!r}")
     sim = top.sub("simulation")
     seed = sim.get("seed", _int(0), 20261123)
     trials = sim.get("trials", _int(1), 10000)
@@ -541,8 +547,9 @@ def load_config(path: str | Path) -> Config:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ConfigError(f"config file not found: {path}") from None
-    except (IsADirectoryError, PermissionError, UnicodeDecodeError) as err:
-        raise ConfigError(f"cannot read config {path}: {err.__class__.__name__}") from None
+    except (OSError, UnicodeDecodeError) as err:
+        reason = err.strerror if isinstance(err, OSError) and err.strerror else err.__class__.__name__
+        raise ConfigError(f"cannot read config {path}: {reason}") from None
     try:
         return parse_config(text, path.stem)
     except ConfigError as err:

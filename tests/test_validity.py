@@ -1,0 +1,81 @@
+"""Operating characteristics against independent numbers (fixed seeds; 3 combined Monte Carlo SE)."""
+
+import math
+
+import pytest
+
+from seamless.config import load_config, parse_config
+from seamless.runner import run_scenario
+from seamless.summary import operating_characteristics
+
+from conftest import ROOT
+
+
+def _within(ours: dict, name: str, reference: float, reference_se: float) -> None:
+    tolerance = 3 * math.hypot(ours[f"{name}_se"], reference_se)
+    assert abs(ours[name] - reference) <= tolerance, (name, ours[name], reference, tolerance)
+
+
+def _binomial_se(p: float, n: int) -> float:
+    return math.sqrt(p * (1 - p) / n)
+
+
+def _summary(config, name: str, trials: int, seed: int = 1) -> dict:
+    scenario = next(s for s in config.scenarios if s.name == name)
+    return operating_characteristics(run_scenario(scenario, seed, trials, 2000, jobs=2))
+
+
+@pytest.mark.slow
+def test_two_arm_design_matches_rpact_patient_level_simulation():
+    # rpact 3.3.4, tests/reference/survival_design.R:
+    # getSimulationSurvival(design, hazardRatio = c(0.667, 1), lambda2 = log(2)/8.3, dropoutRate1 = 0.05,
+    #   dropoutRate2 = 0.05, dropoutTime = 12, accrualTime = c(0, 6), accrualIntensity = c(8, 20),
+    #   maxNumberOfSubjects = 455, allocationRatioPlanned = 1.5, plannedEvents = c(82, 205, 273),
+    #   directionUpper = FALSE, maxNumberOfIterations = 100000)
+    # with design = getDesignGroupSequential(informationRates = c(0.3, 0.75, 1), typeOfDesign = "asUser",
+    #   userAlphaSpending = c(0, 0.00964932495351212, 0.025), futilityBounds = c(0, -6), bindingFutility = FALSE)
+    # -> overallReject 0.8877 (HR 0.667), 0.0254 (HR 1; futility stop at look 1: 0.501).
+    config = load_config(ROOT / "configs" / "two_arm_check.toml")
+    iterations = 100_000
+    alternative = _summary(config, "alternative", 20_000)
+    _within(alternative, "power", 0.8877, _binomial_se(0.8877, iterations))
+    null = _summary(config, "null", 20_000)
+    _within(null, "power", 0.0254, _binomial_se(0.0254, iterations))
+    _within(null, "stop_futility_look1", 0.501, _binomial_se(0.501, iterations))
+    # Patient-level log-rank with 3:2 allocation is slightly anti-conservative here (DESIGN.md s.6):
+    # rpact's normal approximation (getPowerSurvival) promises 0.0235, which the simulation must not mimic.
+    assert null["power"] > 0.0235 - 3 * null["power_se"]
+
+
+def _ten_times_one_to_one(text: str, mode: str) -> str:
+    replacements = {
+        "patients = 235": "patients = 2350", "ratio = [3, 3, 3, 2]": "ratio = [1, 1, 1, 1]",
+        "blocks = [[1, 1, 1, 0], [1, 1, 1, 1], [1, 1, 1, 1]]": "blocks = [[1, 1, 1, 1]]",
+        "patients = 348": "patients = 3480", "ratio = [3, 2]": "ratio = [1, 1]", "block_size = 5": "block_size = 4",
+        "rates = [8.0, 20.0]": "rates = [80.0, 200.0]", "events = [82, 205, 273]": "events = [820, 2050, 2730]",
+        'mode = "cohort"': f'mode = "{mode}"',
+    }
+    for old, new in replacements.items():
+        assert old in text
+        text = text.replace(old, new)
+    return text
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("mode", ["cohort", "increments"])
+def test_family_wise_error_of_seamless_design_under_global_null(default_text, mode):
+    # With 1:1 allocation and ten times the events the log-rank statistics are close to normal, so the
+    # closed Dunnett / inverse-normal test must hold its nominal level 0.025 (DESIGN.md s.4, s.6).
+    config = parse_config(_ten_times_one_to_one(default_text, mode), "large")
+    null = _summary(config, "null", 10_000)
+    _within(null, "type1_error", 0.025, 0.0)
+
+
+@pytest.mark.slow
+def test_selecting_the_best_dose_without_adjustment_inflates_the_error(default_text):
+    adjusted = _summary(parse_config(default_text, "dunnett"), "null", 10_000)
+    unadjusted = _summary(parse_config(default_text.replace('adjustment = "dunnett"', 'adjustment = "none"'), "none"),
+                          "null", 10_000)
+    assert unadjusted["type1_error"] - 3 * unadjusted["type1_error_se"] > 0.025
+    assert adjusted["type1_error"] - 3 * adjusted["type1_error_se"] < 0.025
+    assert unadjusted["type1_error"] > adjusted["type1_error"]
