@@ -1,6 +1,7 @@
 """The ``simulate`` command: run a config, or print group-sequential boundaries.
 
-    simulate CONFIG.toml [--trials N] [--seed S] [--out DIR] [--scenario NAME ...] [--jobs N] [--json] [--quiet]
+    simulate CONFIG.toml [--trials N] [--seed S] [--out DIR] [--scenario NAME ...] [--jobs N]
+                         [--backend loky|dask] [--scheduler tcp://HOST:PORT] [--fresh] [--json] [--quiet]
     simulate boundaries --info-rates 0.3,0.75,1 [--alpha 0.025] [--spending obf] [--efficacy-looks 2,3] [--json]
 
 Bad input gives one line on stderr and exit status 2, and nothing is written.
@@ -9,6 +10,7 @@ Bad input gives one line on stderr and exit status 2, and nothing is written.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import math
 import os
@@ -20,6 +22,10 @@ __all__ = ["main"]
 
 class UsageError(Exception):
     """Bad command-line input; the message is one line."""
+
+
+class Interrupted(Exception):
+    """The run was interrupted; the message says what was kept."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -54,7 +60,15 @@ def _run_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, help="output folder (default: results/<config name>)")
     p.add_argument("--scenario", action="append", metavar="NAME",
                    help="run only this scenario or sweep (repeatable)")
-    p.add_argument("--jobs", type=_positive_int, default=os.cpu_count() or 1, help="worker processes (default: all cores)")
+    p.add_argument("--jobs", type=_positive_int, default=os.cpu_count() or 1,
+                   help="worker processes (default: all cores; with --backend dask: local cluster workers)")
+    p.add_argument("--backend", choices=["loky", "dask"], default=None,
+                   help="loky: local processes (default); dask: a Dask cluster (needs the dask extra)")
+    p.add_argument("--scheduler", metavar="tcp://HOST:PORT",
+                   help="Dask scheduler to run on (implies --backend dask; default: a local cluster on 127.0.0.1)")
+    p.add_argument("--fresh", action="store_true", help="discard completed chunks of an interrupted run and start over")
+    p.add_argument("--numba-cache-dir", type=Path, metavar="DIR",
+                   help="where compiled kernels are cached (default: NUMBA_CACHE_DIR, else beside the package)")
     p.add_argument("--json", action="store_true", help="print the summary rows as JSON on stdout")
     p.add_argument("--quiet", action="store_true", help="print nothing but errors")
     return p
@@ -97,10 +111,16 @@ def _boundaries(argv: list[str]) -> int:
 
 
 def _simulate(argv: list[str]) -> int:
-    from seamless import __version__
     from seamless.config import ConfigError, load_config
 
     args = _run_parser().parse_args(argv)
+    backend = args.backend or ("dask" if args.scheduler else "loky")
+    if args.scheduler and backend != "dask":
+        raise UsageError("--scheduler: only with --backend dask")
+    if backend == "dask" and importlib.util.find_spec("distributed") is None:
+        raise UsageError("--backend dask: needs the dask extra: pip install 'seamless[dask]'")
+    if args.numba_cache_dir:
+        os.environ["NUMBA_CACHE_DIR"] = str(args.numba_cache_dir.resolve())  # read when numba is imported
     try:
         config = load_config(args.config)
     except ConfigError as err:
@@ -119,29 +139,26 @@ def _simulate(argv: list[str]) -> int:
         raise UsageError(f"--seed: must be >= 0, got {seed}")
     out_dir = args.out or Path("results") / config.name
 
-    from seamless.output import summary_table, trials_table, write_tables
+    from seamless.progress import Progress
     from seamless.report import scenario_report
-    from seamless.runner import run_scenario
-    from seamless.summary import operating_characteristics
+    from seamless.runner import parallel_backend
+    from seamless.store import StoreMismatch
+    from seamless.study import run_study
 
-    runs, rows = [], []
-    for scenario in scenarios:
-        if not args.quiet:
-            print(f"simulating scenario {scenario.name} ({trials} trials)...", file=sys.stderr, flush=True)
-        run = run_scenario(scenario, seed, trials, config.chunk_trials, jobs=args.jobs)
-        runs.append(run)
-        rows.append(operating_characteristics(run))
-    metadata = {"config": config.text, "config_name": config.name, "seed": str(seed),
-                "trials_per_scenario": str(trials), "chunk_trials": str(config.chunk_trials),
-                "seamless_version": __version__}
-    written = write_tables(out_dir, {"trials.parquet": trials_table(runs), "summary.parquet": summary_table(rows)},
-                           metadata)
+    try:
+        with parallel_backend(backend, args.jobs, args.scheduler) as jobs:
+            rows, written = run_study(config, scenarios, seed, trials, out_dir, jobs=jobs, fresh=args.fresh,
+                                      progress=Progress(lines=not args.quiet))
+    except StoreMismatch as err:
+        raise UsageError(str(err)) from None
+    except KeyboardInterrupt:
+        raise Interrupted(f"interrupted; completed chunks are kept in {out_dir / 'chunks'}: "
+                          "run the same command again to continue") from None
     if args.json:
         print(json.dumps(rows, default=float))
     elif not args.quiet:
-        for run, row in zip(runs, rows):
-            design = run.scenario.design
-            print(scenario_report(row, design.arms.doses, design.analysis.events))
+        for scenario, row in zip(scenarios, rows):
+            print(scenario_report(row, scenario.design.arms.doses, scenario.design.analysis.events))
             print()
         print("wrote " + ", ".join(str(p) for p in written))
     return 0
@@ -156,8 +173,8 @@ def main(argv: list[str] | None = None) -> int:
     except UsageError as err:
         print(f"simulate: error: {err}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print("simulate: interrupted; nothing written", file=sys.stderr)
+    except (KeyboardInterrupt, Interrupted) as err:
+        print(f"simulate: {err or 'interrupted'}", file=sys.stderr)
         return 130
 
 

@@ -1,7 +1,8 @@
 """Parquet files of a run: one row per trial, one row per scenario. The only module using pyarrow.
 
-Files are written whole or not at all: each goes to a temporary name in the target folder
-and is renamed into place only after every file of the run has been written.
+``ResultWriter`` streams the per-trial table chunk by chunk (one row group each) and writes the
+summary at the end. Both go to temporary names and are renamed into place by ``commit`` only
+when complete: files are written whole or not at all.
 """
 
 from __future__ import annotations
@@ -11,73 +12,90 @@ from pathlib import Path
 
 import numpy as np
 
-from seamless.engine import STOP_EFFICACY, STOP_FUTILITY
-from seamless.runner import ScenarioRun
+from seamless.engine import TrialOutputs
+from seamless.kernel_design import KernelDesign
 
-__all__ = ["trials_table", "summary_table", "write_tables"]
+__all__ = ["trials_table", "ResultWriter", "TRIALS_FILE", "SUMMARY_FILE"]
 
+TRIALS_FILE, SUMMARY_FILE = "trials.parquet", "summary.parquet"
 _REASONS = np.array(["none", "efficacy", "futility"])
 
 
-def trials_table(runs: list[ScenarioRun]):
-    """Per-trial table (DESIGN.md section 7) of all runs, in run order."""
+def trials_table(scenario_name: str, doses: tuple[str, ...], d: KernelDesign, out: TrialOutputs, first_trial: int):
+    """Per-trial rows (DESIGN.md section 7) of one chunk; looks not performed are null."""
     import pyarrow as pa
 
-    tables = []
-    for run in runs:
-        out, d = run.outputs, run.kernel
-        doses = np.array(run.scenario.design.arms.doses)
-        n = out.reject.size
-        columns = {
-            "scenario": [run.scenario.name] * n,
-            "trial": np.arange(n, dtype=np.int64),
-            "selected_dose": doses[out.selected - 1],
-        }
-        for j, dose in enumerate(doses):
-            columns[f"stage1_z_{dose}"] = out.stage1_z[:, j]
-        columns["stage1_adjusted_p"] = out.stage1_adjusted_p
-        columns["selection_time"] = out.selection_time
-        for k in range(d.look_events.size):
-            performed = out.look_events[:, k] >= 0
-            missing = ~performed
-            columns[f"look{k + 1}_time"] = pa.array(out.look_time[:, k], mask=missing)
-            columns[f"look{k + 1}_cg_events"] = pa.array(out.look_events[:, k], mask=missing)
-            columns[f"look{k + 1}_z"] = pa.array(out.look_z[:, k], mask=missing)
-            bound = float(d.efficacy_bounds[k])
-            columns[f"look{k + 1}_bound"] = pa.array(np.full(n, bound), mask=missing | ~np.isfinite(bound))
-            columns[f"look{k + 1}_target_reached"] = pa.array(out.look_target_reached[:, k], mask=missing)
-        columns["stop_look"] = out.stop_look
-        columns["stop_reason"] = _REASONS[out.stop_reason]
-        columns["reject"] = out.reject
-        columns["patients"] = out.patients
-        columns["cg_events"] = out.cg_events
-        columns["duration"] = out.duration
-        columns["hr_estimate"] = out.hr_estimate
-        tables.append(pa.table(columns))
-    return pa.concat_tables(tables)
+    n = out.reject.size
+    dose_names = np.array(doses)
+    columns = {
+        "scenario": pa.array([scenario_name] * n, pa.string()),
+        "trial": np.arange(first_trial, first_trial + n, dtype=np.int64),
+        "selected_dose": dose_names[out.selected - 1],
+    }
+    for j, dose in enumerate(doses):
+        columns[f"stage1_z_{dose}"] = out.stage1_z[:, j]
+    columns["stage1_adjusted_p"] = out.stage1_adjusted_p
+    columns["selection_time"] = out.selection_time
+    for k in range(d.look_events.size):
+        missing = out.look_events[:, k] < 0
+        bound = float(d.efficacy_bounds[k])
+        columns[f"look{k + 1}_time"] = pa.array(out.look_time[:, k], mask=missing)
+        columns[f"look{k + 1}_cg_events"] = pa.array(out.look_events[:, k], mask=missing)
+        columns[f"look{k + 1}_z"] = pa.array(out.look_z[:, k], mask=missing)
+        columns[f"look{k + 1}_bound"] = pa.array(np.full(n, bound), mask=missing | (not np.isfinite(bound)))
+        columns[f"look{k + 1}_target_reached"] = pa.array(out.look_target_reached[:, k], mask=missing)
+    columns["stop_look"] = out.stop_look
+    columns["stop_reason"] = _REASONS[out.stop_reason]
+    columns["reject"] = out.reject
+    columns["patients"] = out.patients
+    columns["cg_events"] = out.cg_events
+    columns["duration"] = out.duration
+    columns["hr_estimate"] = out.hr_estimate
+    return pa.table(columns)
 
 
-def summary_table(rows: list[dict]):
-    import pyarrow as pa
+class ResultWriter:
+    """Writes ``trials.parquet`` and ``summary.parquet`` into ``folder``, all or nothing.
 
-    return pa.Table.from_pylist(rows)
+    Use as a context manager: ``add_trials`` per chunk, then ``commit(summary_rows)``; leaving the
+    block without ``commit`` (an error, an interrupt) removes the temporary files.
+    """
 
+    def __init__(self, folder: Path, metadata: dict[str, str]):
+        self.folder, self.metadata = Path(folder), metadata
+        self.tmp = {name: self.folder / f".{name}.tmp-{os.getpid()}" for name in (TRIALS_FILE, SUMMARY_FILE)}
+        self._trials = None
 
-def write_tables(folder: Path, tables: dict, metadata: dict[str, str]) -> list[Path]:
-    """Write {file name: table} into ``folder`` with ``metadata`` in each file; all or nothing."""
-    import pyarrow.parquet as pq
+    def __enter__(self):
+        self.folder.mkdir(parents=True, exist_ok=True)
+        return self
 
-    folder.mkdir(parents=True, exist_ok=True)
-    staged = []
-    try:
-        for name, table in tables.items():
-            table = table.replace_schema_metadata({**(table.schema.metadata or {}), **metadata})
-            tmp = folder / f".{name}.tmp-{os.getpid()}"
-            staged.append((tmp, folder / name))
-            pq.write_table(table, tmp)
-        for tmp, final in staged:
-            os.replace(tmp, final)
-    finally:
-        for tmp, _ in staged:
+    def add_trials(self, table) -> None:
+        import pyarrow.parquet as pq
+
+        if self._trials is None:
+            schema = table.schema.with_metadata(self.metadata)
+            self._trials = pq.ParquetWriter(self.tmp[TRIALS_FILE], schema)
+        self._trials.write_table(table)
+
+    def commit(self, summary_rows: list[dict]) -> list[Path]:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        if self._trials is None:
+            raise ValueError("no trials to write")
+        self._trials.close()
+        summary = pa.Table.from_pylist(summary_rows)
+        pq.write_table(summary.replace_schema_metadata(self.metadata), self.tmp[SUMMARY_FILE])
+        finals = []
+        for name, tmp in self.tmp.items():
+            os.replace(tmp, self.folder / name)
+            finals.append(self.folder / name)
+        return finals
+
+    def __exit__(self, *exc):
+        if self._trials is not None and exc[0] is not None:
+            self._trials.close()
+        for tmp in self.tmp.values():
             tmp.unlink(missing_ok=True)
-    return [final for _, final in staged]
+        return False

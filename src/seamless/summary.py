@@ -1,7 +1,9 @@
-"""Operating characteristics of a scenario from its simulated trials (DESIGN.md section 7).
+"""Operating characteristics of a scenario (DESIGN.md section 7), accumulated chunk by chunk.
 
-Every probability comes with its Monte Carlo standard error sqrt(p(1-p)/n), every mean with
-sd/sqrt(n); the median's standard error uses the normal approximation sqrt(pi/2) sd/sqrt(n).
+Each characteristic is a probability (mean of an indicator; Monte Carlo SE sqrt(p(1-p)/n)) or
+a mean (SE sd/sqrt(n)); both keep only counts, sums and sums of squares, so memory does not
+grow with the number of trials. The median hazard-ratio estimate keeps one float per trial;
+its SE is the normal approximation sqrt(pi/2) sd/sqrt(n).
 """
 
 from __future__ import annotations
@@ -13,57 +15,87 @@ from dataclasses import asdict
 
 import numpy as np
 
-from seamless.engine import STOP_EFFICACY, STOP_FUTILITY
+from seamless.config import Scenario
+from seamless.engine import STOP_EFFICACY, STOP_FUTILITY, TrialOutputs
+from seamless.kernel_design import KernelDesign
 from seamless.runner import ScenarioRun
 
-__all__ = ["operating_characteristics"]
+__all__ = ["SummaryAccumulator", "operating_characteristics"]
+
+_PROBABILITY, _MEAN = "probability", "mean"
 
 
-def _probability(row: dict, name: str, hits: np.ndarray) -> None:
-    p = float(np.mean(hits)) if hits.size else math.nan
-    row[name] = p
-    row[f"{name}_se"] = math.sqrt(p * (1 - p) / hits.size) if hits.size else math.nan
+def _measures(out: TrialOutputs, hazard_ratios: np.ndarray, doses, n_looks: int):
+    """(name, kind, values) per characteristic; NaN values are left out of that characteristic."""
+    selected_hr = hazard_ratios[out.selected - 1]
+    yield "power", _PROBABILITY, out.reject
+    yield "type1_error", _PROBABILITY, out.reject & (selected_hr >= 1.0)
+    for j, dose in enumerate(doses):
+        yield f"select_{dose}", _PROBABILITY, out.selected == j + 1
+    yield "correct_selection", _PROBABILITY, selected_hr == hazard_ratios.min()
+    yield "stop_futility_selection", _PROBABILITY, (out.stop_look == 0) & (out.stop_reason == STOP_FUTILITY)
+    for k in range(n_looks):
+        at_look = out.stop_look == k + 1
+        yield f"stop_efficacy_look{k + 1}", _PROBABILITY, at_look & (out.stop_reason == STOP_EFFICACY)
+        yield f"stop_futility_look{k + 1}", _PROBABILITY, at_look & (out.stop_reason == STOP_FUTILITY)
+    yield "expected_patients", _MEAN, out.patients
+    yield "expected_cg_events", _MEAN, out.cg_events
+    yield "expected_duration", _MEAN, out.duration
+    yield "mean_time_selection", _MEAN, out.selection_time
+    for k in range(n_looks):
+        yield f"mean_time_look{k + 1}", _MEAN, out.look_time[:, k]
+        performed = out.look_events[:, k] >= 0
+        yield f"target_missed_look{k + 1}", _PROBABILITY, np.where(performed, ~out.look_target_reached[:, k], np.nan)
+    yield "hr_mean", _MEAN, out.hr_estimate
 
 
-def _mean(row: dict, name: str, values: np.ndarray) -> None:
-    values = values[np.isfinite(values)]
-    row[name] = float(values.mean()) if values.size else math.nan
-    row[f"{name}_se"] = float(values.std(ddof=1) / math.sqrt(values.size)) if values.size > 1 else math.nan
+class SummaryAccumulator:
+    """Running sums of one scenario's characteristics; ``row()`` gives the summary row."""
+
+    def __init__(self, scenario: Scenario, kernel: KernelDesign):
+        self.scenario, self.kernel = scenario, kernel
+        self.sums: dict[str, list] = {}
+        self.hr_parts: list[np.ndarray] = []
+        self.trials = 0
+
+    def add(self, out: TrialOutputs) -> None:
+        design = self.scenario.design
+        hazard_ratios = np.array(design.outcome.hazard_ratios)
+        for name, kind, values in _measures(out, hazard_ratios, design.arms.doses, self.kernel.look_events.size):
+            values = np.asarray(values, dtype=np.float64)
+            values = values[np.isfinite(values)]
+            entry = self.sums.setdefault(name, [kind, 0, 0.0, 0.0])
+            entry[1] += values.size
+            entry[2] += float(values.sum())
+            entry[3] += float(np.dot(values, values))
+        self.hr_parts.append(out.hr_estimate[np.isfinite(out.hr_estimate)])
+        self.trials += out.reject.size
+
+    def row(self) -> dict:
+        design, d = self.scenario.design, self.kernel
+        row: dict = {"scenario": self.scenario.name, "trials": self.trials}
+        for name, (kind, n, total, squares) in self.sums.items():
+            mean = total / n if n else math.nan
+            if kind == _PROBABILITY:
+                se = math.sqrt(mean * (1 - mean) / n) if n else math.nan
+            else:
+                se = math.sqrt(max(squares - n * mean * mean, 0.0) / (n - 1) / n) if n > 1 else math.nan
+            row[name], row[f"{name}_se"] = mean, se
+        hr = np.concatenate(self.hr_parts) if self.hr_parts else np.empty(0)
+        row["hr_median"] = float(np.median(hr)) if hr.size else math.nan
+        row["hr_median_se"] = math.sqrt(math.pi / 2) * row["hr_mean_se"]
+        for dose, hazard_ratio in zip(design.arms.doses, design.outcome.hazard_ratios):
+            row[f"hazard_ratio_{dose}"] = float(hazard_ratio)
+        row["efficacy_bounds"] = [float(b) if math.isfinite(b) else None for b in d.efficacy_bounds]
+        row["parameters"] = json.dumps(_jsonable(asdict(design)))
+        return row
 
 
 def operating_characteristics(run: ScenarioRun) -> dict:
-    """One summary row: probabilities and means with standard errors, and the scenario's parameters."""
-    design, out, d = run.scenario.design, run.outputs, run.kernel
-    doses = design.arms.doses
-    hazard_ratios = np.array(design.outcome.hazard_ratios)
-    row: dict = {"scenario": run.scenario.name, "trials": int(out.reject.size)}
-    _probability(row, "power", out.reject)
-    _probability(row, "type1_error", out.reject & (hazard_ratios[out.selected - 1] >= 1.0))
-    for j, dose in enumerate(doses):
-        _probability(row, f"select_{dose}", out.selected == j + 1)
-    _probability(row, "correct_selection", hazard_ratios[out.selected - 1] == hazard_ratios.min())
-    _probability(row, "stop_futility_selection", (out.stop_look == 0) & (out.stop_reason == STOP_FUTILITY))
-    for k in range(d.look_events.size):
-        at_look = out.stop_look == k + 1
-        _probability(row, f"stop_efficacy_look{k + 1}", at_look & (out.stop_reason == STOP_EFFICACY))
-        _probability(row, f"stop_futility_look{k + 1}", at_look & (out.stop_reason == STOP_FUTILITY))
-    _mean(row, "expected_patients", out.patients.astype(float))
-    _mean(row, "expected_cg_events", out.cg_events.astype(float))
-    _mean(row, "expected_duration", out.duration)
-    _mean(row, "mean_time_selection", out.selection_time)
-    for k in range(d.look_events.size):
-        _mean(row, f"mean_time_look{k + 1}", out.look_time[:, k])
-        performed = out.look_events[:, k] >= 0
-        _probability(row, f"target_missed_look{k + 1}", ~out.look_target_reached[performed, k])
-    hr = out.hr_estimate[np.isfinite(out.hr_estimate)]
-    _mean(row, "hr_mean", hr)
-    row["hr_median"] = float(np.median(hr)) if hr.size else math.nan
-    row["hr_median_se"] = math.sqrt(math.pi / 2) * row["hr_mean_se"]
-    for dose, hazard_ratio in zip(doses, hazard_ratios):
-        row[f"hazard_ratio_{dose}"] = float(hazard_ratio)
-    row["efficacy_bounds"] = [float(b) if math.isfinite(b) else None for b in d.efficacy_bounds]
-    row["parameters"] = json.dumps(_jsonable(asdict(design)))
-    return row
+    """Summary row of one scenario's trials held in memory."""
+    accumulator = SummaryAccumulator(run.scenario, run.kernel)
+    accumulator.add(run.outputs)
+    return accumulator.row()
 
 
 def _jsonable(value):
