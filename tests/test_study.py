@@ -127,3 +127,13 @@ def test_progress_bar_on_a_terminal_and_silence_when_quiet(config_path, tmp_path
     assert code == 0 and shown == ""
     piped = subprocess.run(args, capture_output=True, text=True, cwd=tmp_path)
     assert "[1/1] scenario null" in piped.stderr and "trials/s" not in piped.stderr  # no bar off a terminal
+
+
+@pytest.mark.slow
+def test_numba_cache_goes_where_asked(config_path, tmp_path):
+    cache = tmp_path / "numba-cache"
+    result = subprocess.run([sys.executable, "-m", "seamless.cli", str(config_path), "--trials", "2", "--jobs", "2",
+                             "--scenario", "null", "--out", str(tmp_path / "o"), "--quiet",
+                             "--numba-cache-dir", str(cache)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert list(cache.rglob("*.nbi")), "no numba index files in the requested cache folder"
