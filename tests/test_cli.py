@@ -178,3 +178,10 @@ def test_config_path_under_a_file(tmp_path, default_text):
     (tmp_path / "cfg.toml").write_text(default_text)
     result = _simulate(tmp_path, "cfg.toml/x.toml")
     _assert_usage_error(result, {"cfg.toml"}, tmp_path, ["cfg.toml"])
+
+
+def test_output_folder_under_a_file(tmp_path, default_text):
+    (tmp_path / "cfg.toml").write_text(default_text)
+    (tmp_path / "taken").write_text("a file, not a folder")
+    result = _simulate(tmp_path, "cfg.toml", "--trials", "5", "--out", "taken/out")
+    _assert_usage_error(result, {"cfg.toml", "taken"}, tmp_path, ["--out", "taken"])

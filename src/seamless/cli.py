@@ -110,6 +110,18 @@ def _boundaries(argv: list[str]) -> int:
     return 0
 
 
+def _chosen_scenarios(config, names: list[str] | None):
+    """The scenarios named by --scenario (a sweep's name picks all its points); all by default."""
+    if not names:
+        return list(config.scenarios)
+    sweep = lambda scenario: scenario.name.split(":")[0]  # noqa: E731
+    known = {s.name for s in config.scenarios} | {sweep(s) for s in config.scenarios}
+    unknown = sorted(set(names) - known)
+    if unknown:
+        raise UsageError(f"--scenario: unknown {', '.join(unknown)}; the config has {', '.join(config.scenario_names())}")
+    return [s for s in config.scenarios if s.name in names or sweep(s) in names]
+
+
 def _simulate(argv: list[str]) -> int:
     from seamless.config import ConfigError, load_config
 
@@ -125,14 +137,7 @@ def _simulate(argv: list[str]) -> int:
         config = load_config(args.config)
     except ConfigError as err:
         raise UsageError(str(err)) from None
-    scenarios = list(config.scenarios)
-    if args.scenario:
-        wanted = set(args.scenario)
-        names = {s.name for s in scenarios} | {s.name.split(":")[0] for s in scenarios}
-        unknown = sorted(wanted - names)
-        if unknown:
-            raise UsageError(f"--scenario: unknown {', '.join(unknown)}; the config has {', '.join(config.scenario_names())}")
-        scenarios = [s for s in scenarios if s.name in wanted or s.name.split(":")[0] in wanted]
+    scenarios = _chosen_scenarios(config, args.scenario)
     trials = args.trials or config.trials
     seed = config.seed if args.seed is None else args.seed
     if seed < 0:
@@ -151,6 +156,8 @@ def _simulate(argv: list[str]) -> int:
                                       progress=Progress(lines=not args.quiet))
     except StoreMismatch as err:
         raise UsageError(str(err)) from None
+    except OSError as err:
+        raise UsageError(f"--out: cannot write results to {out_dir}: {err.strerror or err}") from None
     except KeyboardInterrupt:
         raise Interrupted(f"interrupted; completed chunks are kept in {out_dir / 'chunks'}: "
                           "run the same command again to continue") from None
