@@ -20,6 +20,8 @@ from seamless.config import (
 )
 from seamless.spending import Spending
 
+from conftest import ROOT
+
 DESIGN_HAZARD_RATIOS = (0.80, 0.72, 0.667)
 FLAT_BLOCK = "[scenarios.flat]\noutcome.hazard_ratios = [0.667, 0.667, 0.667]"
 
@@ -433,3 +435,9 @@ def test_spending_of_wrong_type_names_the_key_once(default_text):
 @pytest.mark.parametrize("name", [".", ".."])
 def test_name_that_escapes_the_results_folder_is_rejected(default_text, name):
     _error(_edit(default_text, ("[simulation]", f'name = "{name}"\n[simulation]')))
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "configs").glob("*.toml")), ids=lambda p: p.name)
+def test_every_shipped_config_loads(path):
+    config = load_config(path)
+    assert config.scenarios and config.name == path.stem
