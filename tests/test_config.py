@@ -7,17 +7,8 @@ import math
 
 import pytest
 
-from seamless.config import (
-    Adjustment,
-    Config,
-    ConfigError,
-    Correlation,
-    Mode,
-    SelectionRule,
-    Trigger,
-    load_config,
-    parse_config,
-)
+from seamless.config import ConfigError, load_config, parse_config
+from seamless.design import Adjustment, Config, Correlation, Mode, SelectionRule, Trigger
 from seamless.spending import Spending
 
 from conftest import ROOT
@@ -90,7 +81,7 @@ BAD_CONFIGS = [
     ("stage1_weight_one", [("stage1_weight_squared = 0.33", "stage1_weight_squared = 1.0")],
      ["analysis.stage1_weight_squared", "[0, 1)"]),
     ("selection_information_at_first_look",
-     [("stage1_weight_squared = 0.33", "stage1_weight_squared = 0.33\nselection_information = 0.3")],
+     [("selection_information = 0.21", "selection_information = 0.3")],
      ["analysis.selection_information", "below the first look"]),
     ("nan_futility_bound", [("futility_bounds = [0.0, -inf, -inf]", "futility_bounds = [nan, -inf, -inf]")],
      ["analysis.futility_bounds[0]", "-inf", "nan"]),

@@ -11,7 +11,7 @@ from typing import NamedTuple
 import numpy as np
 
 from seamless.boundaries import efficacy_bounds
-from seamless.config import Design, SelectionRule
+from seamless.design import Design, SelectionRule
 from seamless.dunnett import GAUSS_HERMITE_NODES, GAUSS_HERMITE_WEIGHTS, correlation_loadings
 from seamless.randomization import expand_blocks
 

@@ -16,7 +16,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from seamless.config import Scenario
+from seamless.design import Scenario
 from seamless.engine import TrialOutputs, run_chunk
 from seamless.kernel_design import KernelDesign, kernel_design
 

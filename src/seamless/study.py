@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from seamless import __version__
-from seamless.config import Config, Scenario
+from seamless.design import Config, Scenario
 from seamless.kernel_design import kernel_design
 from seamless.output import ResultWriter, trials_table
 from seamless.progress import Progress

@@ -15,7 +15,7 @@ from dataclasses import asdict
 
 import numpy as np
 
-from seamless.config import Scenario
+from seamless.design import Scenario
 from seamless.engine import STOP_EFFICACY, STOP_FUTILITY, TrialOutputs
 from seamless.kernel_design import KernelDesign
 from seamless.runner import ScenarioRun
