@@ -2,7 +2,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test bench clean
+.PHONY: run test bench bench-quick clean
 
 $(BIN)/simulate: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,6 +18,9 @@ test: $(BIN)/simulate
 
 bench: $(BIN)/simulate
 	$(BIN)/python benchmarks/run.py
+
+bench-quick: $(BIN)/simulate
+	$(BIN)/python benchmarks/run.py --quick
 
 clean:
 	rm -rf $(VENV) results/*/
