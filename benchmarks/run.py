@@ -1,17 +1,23 @@
-"""Benchmark suite: speed and memory of the simulator on configs/successor2.toml.
+"""Benchmark suite: speed, start-up and memory of the simulator on configs/successor2.toml.
 
     python benchmarks/run.py [--quick] [--json results/benchmarks.json]
 
-Measures (1) microseconds per simulated trial per core, single process, after compilation, for
-each scenario and their mean (median of repeats); (2) trials per second with all cores;
-(3) cold (compiling into an empty numba cache) and warm start-up of ``simulate``; (4) peak
-memory (RSS summed over the process tree) and wall time of a 1,000,000-trial run of one scenario.
-``--quick`` (CI) uses fewer repeats and trials. Times are reported, never asserted.
+Measures
+  (1) microseconds per simulated trial per core: one process, after compilation, each default
+      scenario (median of repeated chunks) and their mean;
+  (2) trials per second with all cores, through ``seamless.runner.run_scenario``;
+  (3) start-up of ``simulate CONFIG --trials 1 --quiet --out TMP``: cold (compiling into an empty
+      numba cache) and warm (from that cache, median of repeats);
+  (4) peak memory (RSS summed over the process tree, sampled every 0.1 s) and wall time of
+      ``simulate CONFIG --trials 1000000 --scenario null --quiet --out TMP``.
+``--quick`` (CI, a few minutes) uses fewer repeats and trials. Figures are reported, never asserted.
+Writes a table to stdout and every figure, with the machine and the mode, to a JSON file.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
 import os
 import platform
@@ -25,8 +31,18 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / "configs" / "successor2.toml"
 
+#: Sizes per mode: trials per timed chunk and repeats for (1), trials per scenario and chunk size
+#: for (2), warm start-up repeats for (3), trials for (4).
+SIZES = {
+    "full": {"chunk": 2000, "repeats": 7, "throughput_trials": 20000, "throughput_chunk": 1000,
+             "warm_repeats": 3, "memory_trials": 1_000_000},
+    "quick": {"chunk": 500, "repeats": 5, "throughput_trials": 2000, "throughput_chunk": 500,
+              "warm_repeats": 3, "memory_trials": 20000},
+}
+
 
 def machine() -> dict:
+    """Where the figures come from."""
     cpu = "unknown"
     try:
         cpu = next(line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
@@ -40,8 +56,9 @@ def machine() -> dict:
             "python": platform.python_version(), "numpy": numpy.__version__, "numba": numba.__version__}
 
 
-def per_trial_microseconds(trials: int, repeats: int) -> dict:
-    """Median microseconds per trial of one chunk in this process, per default scenario."""
+def per_trial_microseconds(chunk: int, repeats: int) -> dict:
+    """Median microseconds per trial of a ``chunk``-trial chunk in this process, per default
+    scenario, after a first call has compiled the kernels (or loaded them from the cache)."""
     import numpy as np
 
     from seamless.config import load_config
@@ -51,101 +68,143 @@ def per_trial_microseconds(trials: int, repeats: int) -> dict:
     figures = {}
     for scenario in load_config(CONFIG).scenarios:
         d = kernel_design(scenario.design)
-        run_chunk(d, np.random.SeedSequence(0), 10)  # compile or load the cache
+        run_chunk(d, np.random.SeedSequence(0), 10)
         times = []
         for repeat in range(repeats):
             start = time.perf_counter()
-            run_chunk(d, np.random.SeedSequence(repeat + 1), trials)
+            run_chunk(d, np.random.SeedSequence(1, spawn_key=(repeat,)), chunk)
             times.append(time.perf_counter() - start)
-        figures[scenario.name] = statistics.median(times) / trials * 1e6
+        figures[scenario.name] = statistics.median(times) / chunk * 1e6
     figures["mean"] = statistics.mean(figures.values())
     return figures
 
 
-def trials_per_second(trials: int) -> float:
-    """All cores, through the runner (joblib), design scenario."""
+def trials_per_second(trials: int, chunk_trials: int) -> dict:
+    """Trials per second of each default scenario on all cores (``run_scenario``, joblib), and of
+    all of them together; the workers are started (and load the kernels) before the clock starts."""
     from seamless.config import load_config
     from seamless.runner import run_scenario
 
-    scenario = next(s for s in load_config(CONFIG).scenarios if s.name == "design")
-    run_scenario(scenario, 1, 100, 100, jobs=os.cpu_count())  # start the workers' caches
-    start = time.perf_counter()
-    run_scenario(scenario, 2, trials, 1000, jobs=os.cpu_count())
-    return trials / (time.perf_counter() - start)
+    jobs = os.cpu_count() or 1
+    scenarios = list(load_config(CONFIG).scenarios)
+    run_scenario(scenarios[0], 0, 2 * jobs, 1, jobs=jobs)
+    figures, total = {}, 0.0
+    for scenario in scenarios:
+        start = time.perf_counter()
+        run_scenario(scenario, 1, trials, chunk_trials, jobs=jobs)
+        elapsed = time.perf_counter() - start
+        figures[scenario.name] = trials / elapsed
+        total += elapsed
+    figures["all"] = trials * len(scenarios) / total
+    figures["jobs"] = jobs
+    return figures
 
 
-def _simulate(args: list[str], env: dict | None = None) -> float:
+def _simulate_command(*args: str) -> list[str]:
+    """The ``simulate`` console script of this interpreter's environment, or ``-m seamless.cli``."""
+    script = Path(sys.executable).with_name("simulate")
+    if script.exists():
+        return [str(script), str(CONFIG), *args]
+    return [sys.executable, "-m", "seamless.cli", str(CONFIG), *args]
+
+
+def _run_seconds(command: list[str], env: dict) -> float:
     start = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "seamless.cli", str(CONFIG), *args], check=True, env=env,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(command, check=True, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     return time.perf_counter() - start
 
 
 def startup_seconds(warm_repeats: int) -> dict:
-    """``simulate --trials 1``: cold into an empty numba cache, then warm from it."""
+    """Wall time of ``simulate CONFIG --trials 1 --quiet --out TMP``: cold, compiling into an empty
+    numba cache; then warm from that cache (median of ``warm_repeats``)."""
     with tempfile.TemporaryDirectory() as tmp:
-        env = {**os.environ, "NUMBA_CACHE_DIR": str(Path(tmp) / "cache")}
-        args = ["--trials", "1", "--scenario", "null", "--jobs", "1", "--quiet", "--out", str(Path(tmp) / "out")]
-        cold = _simulate(args, env)
-        warm = statistics.median(_simulate(args, env) for _ in range(warm_repeats))
-    return {"cold": cold, "warm": warm}
+        env = {**os.environ, "NUMBA_CACHE_DIR": str(Path(tmp) / "numba-cache")}
+        command = _simulate_command("--trials", "1", "--quiet", "--out", str(Path(tmp) / "out"))
+        cold = _run_seconds(command, env)
+        warm = [_run_seconds(command, env) for _ in range(warm_repeats)]
+    return {"cold": cold, "warm": statistics.median(warm), "warm_runs": warm}
 
 
 def peak_memory(trials: int) -> dict:
-    """Peak RSS summed over the process tree (sampled every 0.1 s) and wall time of one scenario."""
+    """Peak RSS, summed over the process tree and sampled every 0.1 s, and wall time of
+    ``simulate CONFIG --trials N --scenario null --quiet --out TMP``."""
     import psutil
 
     with tempfile.TemporaryDirectory() as tmp:
-        command = [sys.executable, "-m", "seamless.cli", str(CONFIG), "--trials", str(trials), "--scenario", "null",
-                   "--quiet", "--out", tmp]
+        command = _simulate_command("--trials", str(trials), "--scenario", "null", "--quiet", "--out", tmp)
         start = time.perf_counter()
-        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        parent, peak = psutil.Process(process.pid), 0
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        root, peak = psutil.Process(process.pid), 0
         while process.poll() is None:
             try:
-                tree = [parent, *parent.children(recursive=True)]
-                peak = max(peak, sum(p.memory_info().rss for p in tree if p.is_running()))
+                tree = [root, *root.children(recursive=True)]
             except psutil.Error:
-                pass
+                break
+            rss = 0
+            for member in tree:
+                try:
+                    rss += member.memory_info().rss
+                except psutil.Error:
+                    pass  # exited between listing and sampling
+            peak = max(peak, rss)
             time.sleep(0.1)
         wall = time.perf_counter() - start
+        stderr = process.stderr.read().decode(errors="replace") if process.stderr else ""
         if process.returncode:
-            raise RuntimeError(f"simulate exited with {process.returncode}")
+            raise RuntimeError(f"simulate exited with {process.returncode}: {stderr.strip()[-500:]}")
     return {"trials": trials, "peak_mb": peak / 2**20, "wall_seconds": wall}
 
 
 def table(figures: dict) -> str:
-    per_trial = figures["per_trial_us"]
-    lines = [f"machine: {figures['machine']['cpu']}, {figures['machine']['cores']} cores; mode {figures['mode']}",
-             "  microseconds per trial per core (single process, after compilation):"]
-    lines += [f"    {name:<8} {value:8.1f}" for name, value in per_trial.items()]
-    memory = figures["memory"]
-    lines += [f"  trials per second, all cores:      {figures['trials_per_second']:10.0f}",
-              f"  start-up of simulate, cold / warm: {figures['startup']['cold']:6.1f} s / "
-              f"{figures['startup']['warm']:.2f} s",
-              f"  {memory['trials']} trials of one scenario: peak memory {memory['peak_mb']:.0f} MB, "
-              f"wall {memory['wall_seconds']:.1f} s"]
+    """The figures as a plain-text table."""
+    m, per_trial = figures["machine"], figures["per_trial_us"]
+    throughput, startup, memory = figures["trials_per_second"], figures["startup_seconds"], figures["memory"]
+    lines = [f"seamless benchmarks ({figures['mode']} mode) on {m['cpu']}, {m['cores']} cores, "
+             f"Python {m['python']}, numba {m['numba']}",
+             "",
+             f"{'measure':<46}{'value':>12}",
+             "-" * 58]
+    rows = [(f"us per trial, 1 core, {name}", f"{value:.1f}") for name, value in per_trial.items()]
+    jobs = throughput["jobs"]
+    rows += [(f"trials per second, {jobs} jobs, {name}", f"{value:.0f}")
+             for name, value in throughput.items() if name != "jobs"]
+    trials = memory["trials"]
+    rows += [("start-up of simulate --trials 1, cold (s)", f"{startup['cold']:.2f}"),
+             ("start-up of simulate --trials 1, warm (s)", f"{startup['warm']:.2f}"),
+             (f"peak memory, {trials} trials, null (MB)", f"{memory['peak_mb']:.0f}"),
+             (f"wall time, {trials} trials, null (s)", f"{memory['wall_seconds']:.1f}")]
+    lines += [f"{label:<46}{value:>12}" for label, value in rows]
     return "\n".join(lines)
 
 
-def main(argv=None) -> int:
+def write_json(figures: dict, path: Path) -> Path:
+    """Write the figures to ``path`` (parents created)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(figures, indent=2) + "\n")
+    return path
+
+
+def run(quick: bool) -> dict:
+    mode = "quick" if quick else "full"
+    sizes = SIZES[mode]
+    figures = {"mode": mode, "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+               "config": str(CONFIG.relative_to(ROOT)), "machine": machine(), "sizes": sizes}
+    figures["per_trial_us"] = per_trial_microseconds(sizes["chunk"], sizes["repeats"])
+    figures["trials_per_second"] = trials_per_second(sizes["throughput_trials"], sizes["throughput_chunk"])
+    figures["startup_seconds"] = startup_seconds(sizes["warm_repeats"])
+    figures["memory"] = peak_memory(sizes["memory_trials"])
+    return figures
+
+
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="fewer repeats and trials (CI)")
-    parser.add_argument("--json", type=Path, default=ROOT / "results" / "benchmarks.json")
+    parser.add_argument("--quick", action="store_true", help="fewer repeats and trials (CI, a few minutes)")
+    parser.add_argument("--json", type=Path, default=ROOT / "results" / "benchmarks.json",
+                        help="where to write the figures (default: results/benchmarks.json)")
     args = parser.parse_args(argv)
-    quick = args.quick
-    figures = {
-        "mode": "quick" if quick else "full",
-        "machine": machine(),
-        "per_trial_us": per_trial_microseconds(500 if quick else 2000, 3 if quick else 7),
-        "trials_per_second": trials_per_second(4000 if quick else 40000),
-        "startup": startup_seconds(1 if quick else 3),
-        "memory": peak_memory(20000 if quick else 1_000_000),
-    }
+    figures = run(args.quick)
     print(table(figures))
-    args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps(figures, indent=1))
-    print(f"wrote {args.json}")
+    print(f"\nwrote {write_json(figures, args.json)}")
     return 0
 
 

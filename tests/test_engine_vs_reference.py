@@ -40,7 +40,7 @@ def _compare(text, scenario, n_trials, seed):
     n = d.stage1_patients + d.stage2_patients
     raw, scratch = allocate_patients(n, d.stratum_multiplier.size, max(d.stage1_codes.size, d.stage2_codes.size),
                                      max(d.stage1_offsets.size, d.stage2_offsets.size))
-    ws = allocate_workspace(n, d.n_doses)
+    ws = allocate_workspace(n, d.n_doses, d.stratum_multiplier.size)
     out = allocate_outputs(1, d.n_doses, d.look_events.size)
     rng = np.random.default_rng(seed)
     stops = set()

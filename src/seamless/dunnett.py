@@ -20,6 +20,7 @@ import numpy as np
 from numpy.polynomial.hermite import hermgauss
 
 from seamless._jit import kernel
+from seamless._normal import normal_sf
 
 __all__ = [
     "GAUSS_HERMITE_NODES",
@@ -35,6 +36,7 @@ GAUSS_HERMITE_NODES, GAUSS_HERMITE_WEIGHTS = hermgauss(128)
 
 _SQRT2 = math.sqrt(2.0)
 _INV_SQRT_PI = 1.0 / math.sqrt(math.pi)
+_NEGLIGIBLE = 1e-18
 
 
 def correlation_loadings(allocation_ratios) -> np.ndarray:
@@ -112,23 +114,64 @@ def dunnett_critical_value(alpha, loadings) -> float:
 
 
 @kernel
-def _log_normal_cdf(x):
-    """log Phi(x) without cancellation in either tail (Phi via erfc)."""
-    if x > 0.0:
-        return math.log1p(-0.5 * math.erfc(x / _SQRT2))
-    return math.log(0.5 * math.erfc(-x / _SQRT2))
+def _dunnett_p(max_z, loadings, nodes, weights):
+    """1 - F_S(max_z) for loadings (k,) with the Gauss-Hermite rule (nodes ascending, weights); the
+    formula of `dunnett_adjusted_p`, for compiled kernels (pass GAUSS_HERMITE_NODES/WEIGHTS).
+
+    At node u the integrand 1 - prod_i (1 - q_i), q_i = Phi-bar((c - lambda_i u) / sqrt(1 - lambda_i^2)),
+    is accumulated as r <- r + q_i (1 - r): every term is >= 0, so small p-values keep their relative
+    precision without the log/expm1 of the NumPy path. A loading equal to the one before reuses its q.
+    Nodes that cannot matter are skipped (p >= Phi-bar(c), one comparison alone, and the integrand
+    is at most 1): those with w_k / sqrt(pi) < _NEGLIGIBLE * Phi-bar(c), and, going down from u = 0
+    where both w_k and the integrand (increasing in u) only fall, all nodes after the first whose
+    term is below _NEGLIGIBLE of the sum so far. Each rule drops less than 128 * 1e-18 of p.
+    """
+    cutoff = _NEGLIGIBLE * normal_sf(max_z) / _INV_SQRT_PI
+    total = 0.0
+    middle = nodes.size // 2  # nodes[middle:] are >= 0
+    for k in range(middle, nodes.size):
+        if weights[k] >= cutoff:
+            total += weights[k] * _integrand(max_z, loadings, _SQRT2 * nodes[k])
+    for k in range(middle - 1, -1, -1):
+        if weights[k] < cutoff:
+            break
+        term = weights[k] * _integrand(max_z, loadings, _SQRT2 * nodes[k])
+        total += term
+        if term < _NEGLIGIBLE * total:
+            break
+    return _INV_SQRT_PI * total
 
 
 @kernel
-def _dunnett_p(max_z, loadings, nodes, weights):
-    """1 - F_S(max_z) for loadings (k,) with the Gauss-Hermite rule (nodes, weights); same formula as
-    `dunnett_adjusted_p`, for use inside compiled simulation kernels (pass GAUSS_HERMITE_NODES/WEIGHTS)."""
-    total = 0.0
-    for k in range(nodes.size):
-        u = _SQRT2 * nodes[k]
-        log_product = 0.0
-        for i in range(loadings.size):
-            scale = math.sqrt(1.0 - loadings[i] * loadings[i])
-            log_product += _log_normal_cdf((max_z - loadings[i] * u) / scale)
-        total += weights[k] * -math.expm1(log_product)
-    return _INV_SQRT_PI * total
+def _integrand(max_z, loadings, u):
+    """1 - prod_i Phi((max_z - lambda_i u) / sqrt(1 - lambda_i^2)), accumulated without cancellation."""
+    tail = 0.0
+    q = 0.0
+    for i in range(loadings.size):
+        if i == 0 or loadings[i] != loadings[i - 1]:
+            q = normal_sf((max_z - loadings[i] * u) / math.sqrt(1.0 - loadings[i] * loadings[i]))
+        tail += q * (1.0 - tail)
+    return tail
+
+
+@kernel
+def _closed_dunnett_p(z, loadings, selected, nodes, weights, subset):
+    """max over intersections S containing dose ``selected`` of p_S = 1 - F_S(max_{i in S} z_i), the
+    stage-1 p-value of the closed test (DESIGN.md s.4); z, loadings (k,), subset (k,) scratch.
+
+    For a fixed threshold, p_S only grows when S grows (one more factor Phi <= 1 in F_S). So among
+    the S whose largest z is z_m, the largest p_S is that of S_m = {i : z_i <= z_m}, which contains
+    the selected dose whenever z_m >= z_selected: at most k integrals instead of 2^(k-1), and one
+    when the selected dose has the largest z.
+    """
+    largest = 0.0
+    for m in range(z.size):
+        if z[m] < z[selected]:
+            continue
+        size = 0
+        for i in range(z.size):
+            if z[i] <= z[m]:
+                subset[size] = loadings[i]
+                size += 1
+        largest = max(largest, _dunnett_p(z[m], subset[:size], nodes, weights))
+    return largest

@@ -12,17 +12,20 @@ from typing import NamedTuple
 
 import numpy as np
 
+from seamless._cohort_logrank import allocate_cohort_logrank, cohort_logrank, join_cohorts, sort_cohort
 from seamless._jit import kernel
 from seamless._normal import normal_ppf, normal_sf
-from seamless.dunnett import _dunnett_p
-from seamless.logrank import _logrank_many_to_one
+from seamless._sort import grouped_sort
+from seamless.dunnett import _closed_dunnett_p, _dunnett_p
 from seamless.patients import allocate_patients, draw_patients, entry_times
 
 __all__ = ["TrialOutputs", "Workspace", "allocate_outputs", "allocate_workspace",
            "simulate_trial", "simulate_chunk", "run_chunk",
            "STOP_NONE", "STOP_EFFICACY", "STOP_FUTILITY"]
 
-STOP_NONE, STOP_EFFICACY, STOP_FUTILITY = 0, 1, 2
+# NumPy integers, not Python ints, wherever kernels pass them as arguments: numba compiles a
+# separate specialisation of the callee for each literal Python int.
+STOP_NONE, STOP_EFFICACY, STOP_FUTILITY = np.int64(0), np.int64(1), np.int64(2)
 
 # Integer values of the config enums, as the kernels see them.
 _FOLLOWUP, _EVENTS = 0, 1
@@ -30,6 +33,10 @@ _BEST, _EPSILON, _FIXED = 0, 1, 2
 _DUNNETT, _UNADJUSTED = 0, 1
 _ALLOCATION, _EVENT_BASED = 0, 1
 _COHORT, _INCREMENTS = 0, 1
+
+# Rows of the cohort orderings in ``Workspace.cohorts``: the stage-1 cohort, the stage-2 cohort, the CG.
+_STAGE1, _STAGE2, _CG = np.int64(0), np.int64(1), np.int64(2)
+_SELECTION_LOOK, _TWO_ARMS, _ONE_GROUP, _FIRST = np.int64(0), np.int64(2), np.int64(1), np.int64(0)
 
 
 class TrialOutputs(NamedTuple):
@@ -53,24 +60,23 @@ class TrialOutputs(NamedTuple):
 
 
 class Workspace(NamedTuple):
-    """Per-trial scratch, allocated once per chunk (n patients, D doses)."""
+    """Per-trial scratch, allocated once per chunk (n patients, D doses, H strata)."""
 
-    entry: np.ndarray          # (n,) calendar entry time
-    event_time: np.ndarray     # (n,) PFS time from entry
-    dropout_time: np.ndarray   # (n,) dropout time from entry
-    arm: np.ndarray            # (n,) arm code 0..D
-    calendar: np.ndarray       # (n,) calendar event times (sorted subsets)
-    obs_time: np.ndarray       # (n,) observed times of the patients in an analysis
-    obs_event: np.ndarray      # (n,)
-    obs_arm: np.ndarray        # (n,)
-    obs_stratum: np.ndarray    # (n,)
-    arm_map: np.ndarray        # (D + 1,) arm code -> analysis arm (-1: left out)
-    arm_events: np.ndarray     # (D + 1,) events per analysis arm
-    score: np.ndarray          # (D,) log-rank U per dose
-    variance: np.ndarray       # (D,) log-rank V per dose
-    z: np.ndarray              # (D,)
-    loadings: np.ndarray       # (D,) Dunnett loadings in use
-    subset: np.ndarray         # (D,) loadings of one intersection
+    entry: np.ndarray             # (n,) calendar entry time
+    event_time: np.ndarray        # (n,) PFS time from entry
+    dropout_time: np.ndarray      # (n,) dropout time from entry
+    exit_time: np.ndarray         # (n,) min(event, dropout) time from entry
+    arm: np.ndarray               # (n,) arm code 0..D
+    cg_arm: np.ndarray            # (n,) 0 control, 1 selected dose, -1 another dose
+    calendar: np.ndarray          # (n,) calendar times of CG events (sorted subsets)
+    calendar_patient: np.ndarray  # (n,) whose event
+    calendar_start: np.ndarray    # (2,) for the sort (one group)
+    one_group: np.ndarray         # (n,) zeros, for the sort
+    cg_arm_map: np.ndarray        # (D + 1,) arm code -> cg_arm
+    cohorts: object               # _cohort_logrank.CohortLogrank of _STAGE1, _STAGE2, _CG
+    z: np.ndarray                 # (D,)
+    loadings: np.ndarray          # (D,) Dunnett loadings in use
+    subset: np.ndarray            # (D,) loadings of one intersection
 
 
 def allocate_outputs(n_trials: int, n_doses: int, n_looks: int) -> TrialOutputs:
@@ -83,11 +89,11 @@ def allocate_outputs(n_trials: int, n_doses: int, n_looks: int) -> TrialOutputs:
         np.zeros(n_trials))
 
 
-def allocate_workspace(n_patients: int, n_doses: int) -> Workspace:
+def allocate_workspace(n_patients: int, n_doses: int, n_strata: int) -> Workspace:
     n, d = n_patients, n_doses
-    return Workspace(np.zeros(n), np.zeros(n), np.zeros(n), np.zeros(n, np.int64), np.zeros(n),
-                     np.zeros(n), np.zeros(n, np.bool_), np.zeros(n, np.int64), np.zeros(n, np.int64),
-                     np.zeros(d + 1, np.int64), np.zeros(d + 1, np.int64), np.zeros(d), np.zeros(d),
+    return Workspace(np.zeros(n), np.zeros(n), np.zeros(n), np.zeros(n), np.zeros(n, np.int64),
+                     np.zeros(n, np.int64), np.zeros(n), np.zeros(n, np.int64), np.zeros(2, np.int64),
+                     np.zeros(n, np.int64), np.zeros(d + 1, np.int64), allocate_cohort_logrank(3, n, n_strata, d + 1),
                      np.zeros(d), np.zeros(d), np.zeros(d))
 
 
@@ -95,82 +101,50 @@ def allocate_workspace(n_patients: int, n_doses: int) -> Workspace:
 def _set_times(d, raw, ws, i, arm):
     """Arm and PFS/dropout times of patient i (exponential; DESIGN.md section 1)."""
     ws.arm[i] = arm
-    hazard_ratio = 1.0 if arm == 0 else d.hazard_ratios[arm - 1]
+    hazard_ratio = d.hazard_ratios[max(arm - 1, 0)]  # read, then select: no branch on the arm
+    hazard_ratio = hazard_ratio if arm > 0 else 1.0
     ws.event_time[i] = raw.event_unit[i] / (d.control_hazard * hazard_ratio * d.stratum_multiplier[raw.stratum[i]])
     ws.dropout_time[i] = raw.dropout_unit[i] / d.dropout_hazard if d.dropout_hazard > 0.0 else np.inf
+    ws.exit_time[i] = min(ws.event_time[i], ws.dropout_time[i])
 
 
 @kernel
-def _logrank_at(ws, raw, tau, lo, hi, n_arms, n_strata):
-    """Stratified log-rank of arms 1..n_arms-1 vs 0 (through ``ws.arm_map``) at calendar cut tau,
-    over patients lo..hi-1: observed time min(T, C, tau - e), event if T <= C and e + T <= tau."""
-    m = 0
-    ws.arm_events[:] = 0
-    for i in range(lo, hi):
-        if ws.entry[i] >= tau:
-            break  # entries are increasing within a stage
-        a = ws.arm_map[ws.arm[i]]
-        if a < 0:
-            continue
-        # Event on the calendar (e + T <= tau), so the event that defines a look always counts at it.
-        event = ws.event_time[i] <= ws.dropout_time[i] and ws.entry[i] + ws.event_time[i] <= tau
-        t = ws.event_time[i] if event else min(ws.dropout_time[i], tau - ws.entry[i])
-        ws.obs_time[m] = t
-        ws.obs_event[m] = event
-        ws.obs_arm[m] = a
-        ws.obs_stratum[m] = raw.stratum[i]
-        ws.arm_events[a] += event
-        m += 1
-    _logrank_many_to_one(ws.obs_time[:m], ws.obs_event[:m], ws.obs_arm[:m], ws.obs_stratum[:m],
-                         n_arms, n_strata, ws.score[:n_arms - 1], ws.variance[:n_arms - 1])
+def _two_arm(cl, tau, cohort):
+    """(U, V, events) of the selected dose vs control in ``cohort`` (_STAGE2 or _CG) at calendar cut tau."""
+    cohort_logrank(cl, cohort, tau, _TWO_ARMS)
+    return cl.score[0], cl.variance[0], cl.arm_events[0] + cl.arm_events[1]
 
 
 @kernel
-def _two_arm(ws, raw, tau, lo, hi, selected, n_strata):
-    """(U, V) of the selected dose vs control over patients lo..hi-1 at cut tau."""
-    ws.arm_map[:] = -1
-    ws.arm_map[0] = 0
-    ws.arm_map[selected] = 1
-    _logrank_at(ws, raw, tau, lo, hi, 2, n_strata)
-    return ws.score[0], ws.variance[0]
-
-
-@kernel
-def _stage1_statistics(d, ws, raw, tau, n_strata):
-    """Stage-1 cohort, all doses vs control at cut tau: ws.z, and the Dunnett loadings in use."""
-    n_doses = d.n_doses
-    for a in range(n_doses + 1):
-        ws.arm_map[a] = a
-    _logrank_at(ws, raw, tau, 0, d.stage1_patients, n_doses + 1, n_strata)
+def _stage1_statistics(cl, tau, design_loadings, event_based, z, loadings):
+    """Stage-1 cohort, every dose vs control at cut tau: z (D,) and the Dunnett loadings in use (D,)."""
+    n_doses = z.size
+    cohort_logrank(cl, _STAGE1, tau, n_doses + 1)
     for j in range(n_doses):
-        ws.z[j] = ws.score[j] / math.sqrt(ws.variance[j]) if ws.variance[j] > 0.0 else 0.0
-        ws.loadings[j] = d.loadings[j]
-    if d.correlation == _EVENT_BASED and ws.arm_events[0] > 0:
+        z[j] = cl.score[j] / math.sqrt(cl.variance[j]) if cl.variance[j] > 0.0 else 0.0
+        loadings[j] = design_loadings[j]
+    if event_based and cl.arm_events[0] > 0:
         # DESIGN.md s.3: event-based r_i = d_i / d_0, lambda_i = sqrt(r_i / (1 + r_i)).
         for j in range(n_doses):
-            ratio = ws.arm_events[j + 1] / ws.arm_events[0]
-            ws.loadings[j] = math.sqrt(ratio / (1.0 + ratio))
+            ratio = cl.arm_events[j + 1] / cl.arm_events[0]
+            loadings[j] = math.sqrt(ratio / (1.0 + ratio))
 
 
 @kernel
-def _closed_stage1_p(d, ws, selected):
-    """Stage-1 p-value of the closed test for the selected dose: the largest Dunnett p_S over all
+def _closed_stage1_p(adjustment, z, loadings, s, nodes, weights, subset):
+    """Stage-1 p-value of the closed test for dose index s: the largest Dunnett p_S over all
     intersections S containing it (DESIGN.md s.4); unadjusted p with adjustment 'none'."""
-    s = selected - 1
-    if d.adjustment == _UNADJUSTED:
-        return normal_sf(ws.z[s])
-    largest = 0.0
-    for mask in range(1 << d.n_doses):
-        if not (mask >> s) & 1:
-            continue
-        size = 0
-        max_z = -np.inf
-        for j in range(d.n_doses):
-            if (mask >> j) & 1:
-                ws.subset[size] = ws.loadings[j]
-                size += 1
-                max_z = max(max_z, ws.z[j])
-        largest = max(largest, _dunnett_p(max_z, ws.subset[:size], d.gh_nodes, d.gh_weights))
+    if adjustment == _UNADJUSTED:
+        return normal_sf(z[s])
+    return _closed_dunnett_p(z, loadings, s, nodes, weights, subset)
+
+
+@kernel
+def _largest(values):
+    """max(values) without numba's array reduction (one specialisation less to compile)."""
+    largest = -np.inf
+    for v in values:
+        largest = max(largest, v)
     return largest
 
 
@@ -198,34 +172,32 @@ def _selection_time(d, ws):
     last_entry = ws.entry[n1 - 1]
     if d.trigger == _FOLLOWUP:
         return last_entry + d.followup_months
-    m = 0
+    m = np.int64(0)  # not a literal 0: see the constants above
     last_end = last_entry
     for i in range(n1):
-        last_end = max(last_end, ws.entry[i] + min(ws.event_time[i], ws.dropout_time[i]))
-        if ws.event_time[i] <= ws.dropout_time[i]:
-            ws.calendar[m] = ws.entry[i] + ws.event_time[i]
-            m += 1
+        last_end = max(last_end, ws.entry[i] + ws.exit_time[i])
+        ws.calendar[m] = ws.entry[i] + ws.event_time[i]
+        m += ws.event_time[i] <= ws.dropout_time[i]
     if m < d.selection_events:
         return last_end
-    ws.calendar[:m].sort()
+    _sort_calendar(ws, m)
     return max(last_entry, ws.calendar[d.selection_events - 1])
 
 
 @kernel
-def _combined_z(d, ws, raw, k, tau, selected, stage1_p_at_selection, score1, variance1, n_strata):
+def _combined_z(d, ws, k, tau, selected, stage1_p_at_selection, score1, variance1):
     """Closed-test combination statistic at CG look k (DESIGN.md s.4 and s.6)."""
-    n = raw.stratum.size
-    n1 = d.stage1_patients
+    n1, cl = d.stage1_patients, ws.cohorts
     if d.mode == _COHORT:
-        u2, v2 = _two_arm(ws, raw, tau, n1, n, selected, n_strata)
+        u2, v2, _ = _two_arm(cl, tau, _STAGE2)
         z2 = u2 / math.sqrt(v2) if v2 > 0.0 else 0.0
         if n1 == 0:
             return z2
-        _stage1_statistics(d, ws, raw, tau, n_strata)
-        p1 = _closed_stage1_p(d, ws, selected)
+        _stage1_statistics(cl, tau, d.loadings, d.correlation == _EVENT_BASED, ws.z, ws.loadings)
+        p1 = _closed_stage1_p(d.adjustment, ws.z, ws.loadings, selected - 1, d.gh_nodes, d.gh_weights, ws.subset)
         w1 = d.stage1_weight
         return w1 * -normal_ppf(p1) + math.sqrt(1.0 - w1 * w1) * z2
-    u, v = _two_arm(ws, raw, tau, 0, n, selected, n_strata)
+    u, v, _ = _two_arm(cl, tau, _CG)
     du, dv = u - score1, v - variance1
     z_increment = du / math.sqrt(dv) if dv > 0.0 else 0.0
     t1, tk = d.selection_information, d.information_rates[k]
@@ -233,15 +205,14 @@ def _combined_z(d, ws, raw, k, tau, selected, stage1_p_at_selection, score1, var
 
 
 @kernel
-def _finish(d, ws, raw, out, row, tau, selected, look, reason, n_strata):
+def _finish(d, ws, out, row, tau, look, reason):
     """Record the end of a trial at calendar time tau."""
-    n = raw.stratum.size
     enrolled = d.stage1_patients
-    for i in range(d.stage1_patients, n):
+    for i in range(d.stage1_patients, ws.entry.size):
         enrolled += ws.entry[i] < tau
-    u, v = _two_arm(ws, raw, tau, 0, n, selected, n_strata)
+    u, v, cg_events = _two_arm(ws.cohorts, tau, _CG)
     out.hr_estimate[row] = math.exp(-u / v) if v > 0.0 else np.nan
-    out.cg_events[row] = ws.arm_events[0] + ws.arm_events[1]
+    out.cg_events[row] = cg_events
     out.patients[row] = enrolled
     out.duration[row] = tau
     out.stop_look[row] = look
@@ -250,10 +221,91 @@ def _finish(d, ws, raw, out, row, tau, selected, look, reason, n_strata):
 
 
 @kernel
+def _selection_analysis(d, ws, raw, out, row):
+    """Stage 1 and the selection analysis (A1): returns (selected arm code, selection time, closed-test
+    stage-1 p, U and V of the selected dose)."""
+    n_doses, n1 = d.n_doses, d.stage1_patients
+    entry_times(0.0, raw.accrual_gap[:n1], d.accrual_rates, d.accrual_starts, ws.entry[:n1])
+    for i in range(n1):
+        _set_times(d, raw, ws, i, raw.arm[i])
+    if n1 == 0:
+        return 1, 0.0, 0.5, 0.0, 0.0
+    sort_cohort(ws.cohorts, _STAGE1, _FIRST, n1, raw.stratum, ws.entry, ws.event_time, ws.dropout_time, ws.exit_time,
+                ws.arm)
+    selection_time = _selection_time(d, ws)
+    _stage1_statistics(ws.cohorts, selection_time, d.loadings, d.correlation == _EVENT_BASED, ws.z,
+                       ws.loadings)
+    for j in range(n_doses):
+        out.stage1_z[row, j] = ws.z[j]
+    selected = _select(d, ws.z)
+    s = selected - 1
+    stage1_p = _closed_stage1_p(d.adjustment, ws.z, ws.loadings, s, d.gh_nodes, d.gh_weights, ws.subset)
+    if d.adjustment == _DUNNETT and ws.z[s] >= _largest(ws.z):
+        out.stage1_adjusted_p[row] = stage1_p  # the closed test's binding intersection is then all doses
+    else:
+        out.stage1_adjusted_p[row] = _dunnett_p(ws.z[s], ws.loadings, d.gh_nodes, d.gh_weights)
+    return selected, selection_time, stage1_p, ws.cohorts.score[s], ws.cohorts.variance[s]
+
+
+@kernel
+def _cg_cohort(d, ws, raw, selected, stage2_start):
+    """Stage-2 patients on the selected dose, entering from calendar time ``stage2_start`` (+inf: stage 2
+    never starts), the stage-2 cohort and the CG cohort (control and selected dose, both stages)."""
+    n1, n = d.stage1_patients, ws.entry.size
+    entry_times(stage2_start, raw.accrual_gap[n1:], d.accrual_rates, d.accrual_starts, ws.entry[n1:])
+    for i in range(n1, n):
+        _set_times(d, raw, ws, i, selected * raw.arm[i])  # stage-2 arm 1 is the selected dose
+        ws.cg_arm[i] = raw.arm[i]
+    ws.cg_arm_map[:] = -1
+    ws.cg_arm_map[0] = 0
+    ws.cg_arm_map[selected] = 1
+    stage2_end = n if stage2_start < np.inf else n1
+    sort_cohort(ws.cohorts, _STAGE2, n1, stage2_end, raw.stratum, ws.entry, ws.event_time, ws.dropout_time,
+                ws.exit_time, ws.cg_arm)
+    join_cohorts(ws.cohorts, _STAGE1, _STAGE2, _CG, ws.cg_arm_map, ws.arm, ws.entry, ws.event_time,
+                 ws.dropout_time, ws.cg_arm)
+
+
+@kernel
+def _sort_calendar(ws, m):
+    """Sort ws.calendar[:m] (and ws.calendar_patient[:m] alike) in place."""
+    grouped_sort(ws.calendar, ws.calendar_patient, ws.one_group, m, _ONE_GROUP, ws.calendar, ws.calendar_patient,
+                 ws.calendar_start, ws.cohorts.sort)
+
+
+@kernel
+def _count_at_most(sorted_values, value):
+    """Number of sorted_values <= value (binary search)."""
+    lo, hi = 0, sorted_values.size
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if sorted_values[mid] <= value:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+@kernel
+def _cg_event_times(ws, selection_time):
+    """Sorted calendar times of the CG events (a view of ws.calendar), and the end of the last CG
+    follow-up."""
+    m = np.int64(0)  # not a literal 0: see the constants above
+    last_end = selection_time
+    for i in range(ws.entry.size):
+        in_cg = ws.cg_arm[i] >= 0
+        last_end = max(last_end, ws.entry[i] + ws.exit_time[i]) if in_cg else last_end
+        ws.calendar[m] = ws.entry[i] + ws.event_time[i]
+        ws.calendar_patient[m] = i
+        m += in_cg & (ws.event_time[i] <= ws.dropout_time[i])
+    _sort_calendar(ws, m)
+    return ws.calendar[:m], last_end
+
+
+@kernel
 def simulate_trial(d, raw, ws, out, row):
     """Analyse one trial's drawn patients ``raw`` with design ``d``; write row ``row`` of ``out``."""
-    n_doses, n1, n = d.n_doses, d.stage1_patients, raw.stratum.size
-    n_strata = d.stratum_multiplier.size
+    n_doses, n1 = d.n_doses, d.stage1_patients
     out.look_time[row, :] = np.nan
     out.look_events[row, :] = -1
     out.look_z[row, :] = np.nan
@@ -261,43 +313,18 @@ def simulate_trial(d, raw, ws, out, row):
     out.stage1_z[row, :] = np.nan
     out.stage1_adjusted_p[row] = np.nan
 
-    # Stage 1 and the selection analysis (A1).
-    entry_times(0.0, raw.accrual_gap[:n1], d.accrual_rates, d.accrual_starts, ws.entry[:n1])
-    for i in range(n1):
-        _set_times(d, raw, ws, i, raw.arm[i])
-    selected, selection_time = 1, 0.0
-    stage1_p, score1, variance1 = 0.5, 0.0, 0.0
-    if n1 > 0:
-        selection_time = _selection_time(d, ws)
-        _stage1_statistics(d, ws, raw, selection_time, n_strata)
-        out.stage1_z[row, :] = ws.z[:n_doses]
-        selected = _select(d, ws.z)
-        score1, variance1 = ws.score[selected - 1], ws.variance[selected - 1]
-        stage1_p = _closed_stage1_p(d, ws, selected)
-        out.stage1_adjusted_p[row] = _dunnett_p(ws.z[selected - 1], ws.loadings[:n_doses], d.gh_nodes, d.gh_weights)
+    selected, selection_time, stage1_p, score1, variance1 = _selection_analysis(d, ws, raw, out, row)
     out.selected[row] = selected
     out.selection_time[row] = selection_time
-    if n1 > 0 and ws.z[:n_doses].max() < d.selection_futility:
-        for i in range(n1, n):
-            ws.entry[i] = np.inf  # stage 2 never starts
-        _finish(d, ws, raw, out, row, selection_time, selected, 0, STOP_FUTILITY, n_strata)
+    if n1 > 0 and _largest(ws.z) < d.selection_futility:
+        _cg_cohort(d, ws, raw, selected, np.inf)  # stage 2 never starts
+        _finish(d, ws, out, row, selection_time, _SELECTION_LOOK, STOP_FUTILITY)
         return
 
     # Stage 2 on the selected dose, then the CG looks at the D-th CG event.
-    entry_times(selection_time + d.stage2_delay, raw.accrual_gap[n1:], d.accrual_rates, d.accrual_starts,
-                ws.entry[n1:])
-    for i in range(n1, n):
-        _set_times(d, raw, ws, i, selected if raw.arm[i] == 1 else 0)
-    m = 0
-    last_end = selection_time
-    for i in range(n):
-        if ws.arm[i] == 0 or ws.arm[i] == selected:
-            last_end = max(last_end, ws.entry[i] + min(ws.event_time[i], ws.dropout_time[i]))
-            if ws.event_time[i] <= ws.dropout_time[i]:
-                ws.calendar[m] = ws.entry[i] + ws.event_time[i]
-                m += 1
-    cg_event_times = ws.calendar[:m]
-    cg_event_times.sort()
+    _cg_cohort(d, ws, raw, selected, selection_time + d.stage2_delay)
+    cg_event_times, last_end = _cg_event_times(ws, selection_time)
+    m = cg_event_times.size
     n_looks = d.look_events.size
     tau = selection_time
     for k in range(n_looks):
@@ -305,18 +332,18 @@ def simulate_trial(d, raw, ws, out, row):
         reached = target <= m
         # A look is never before the selection analysis that defines the CG.
         tau = max(cg_event_times[target - 1], selection_time) if reached else last_end
-        z = _combined_z(d, ws, raw, k, tau, selected, stage1_p, score1, variance1, n_strata)
+        z = _combined_z(d, ws, k, tau, selected, stage1_p, score1, variance1)
         out.look_time[row, k] = tau
-        out.look_events[row, k] = np.searchsorted(cg_event_times, tau, side="right")
+        out.look_events[row, k] = _count_at_most(cg_event_times, tau)
         out.look_z[row, k] = z
         out.look_target_reached[row, k] = reached
         if z >= d.efficacy_bounds[k]:
-            _finish(d, ws, raw, out, row, tau, selected, k + 1, STOP_EFFICACY, n_strata)
+            _finish(d, ws, out, row, tau, k + 1, STOP_EFFICACY)
             return
         if z < d.futility_bounds[k]:
-            _finish(d, ws, raw, out, row, tau, selected, k + 1, STOP_FUTILITY, n_strata)
+            _finish(d, ws, out, row, tau, k + 1, STOP_FUTILITY)
             return
-    _finish(d, ws, raw, out, row, tau, selected, n_looks, STOP_NONE, n_strata)
+    _finish(d, ws, out, row, tau, n_looks, STOP_NONE)
 
 
 @kernel
@@ -333,7 +360,7 @@ def run_chunk(d, seed_sequence: np.random.SeedSequence, n_trials: int) -> TrialO
     raw, scratch = allocate_patients(n_patients, d.stratum_multiplier.size,
                                      max(d.stage1_codes.size, d.stage2_codes.size),
                                      max(d.stage1_offsets.size, d.stage2_offsets.size))
-    ws = allocate_workspace(n_patients, d.n_doses)
+    ws = allocate_workspace(n_patients, d.n_doses, d.stratum_multiplier.size)
     out = allocate_outputs(n_trials, d.n_doses, d.look_events.size)
     rng = np.random.Generator(np.random.PCG64(seed_sequence))
     simulate_chunk(rng, d, raw, scratch, ws, out)

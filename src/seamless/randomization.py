@@ -6,6 +6,7 @@ arms (DESIGN.md section 1, "stage-1 blocks"). A plain permuted block is a super-
 """
 
 import numpy as np
+from numba.np.random.random_methods import buffered_bounded_lemire_uint32
 
 from seamless._jit import kernel
 
@@ -21,27 +22,11 @@ def expand_blocks(blocks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 @kernel
-def _shuffle(rng, values):
-    """Fisher-Yates shuffle in place."""
-    for i in range(values.size - 1, 0, -1):
-        j = rng.integers(0, i + 1)
-        values[i], values[j] = values[j], values[i]
-
-
-@kernel
-def _new_superblock(rng, codes, offsets, block_order, out):
-    """Fill ``out`` (length of the super-block) with a freshly randomized super-block."""
-    n_blocks = offsets.size - 1
-    for b in range(n_blocks):
-        block_order[b] = b
-    _shuffle(rng, block_order[:n_blocks])
-    pos = 0
-    for b in block_order[:n_blocks]:
-        start = pos
-        for k in range(offsets[b], offsets[b + 1]):
-            out[pos] = codes[k]
-            pos += 1
-        _shuffle(rng, out[start:pos])
+def _integer_below(rng, n):
+    """The draw of ``rng.integers(0, n)`` for 2 <= n < 2**32: NumPy's Lemire rejection on 32-bit
+    words (Lemire 2019, ACM TOMACS 29:3), without the one-element array numba's ``integers``
+    allocates per call (numba's own implementation of the same NumPy routine)."""
+    return np.int64(buffered_bounded_lemire_uint32(rng.bit_generator, np.uint32(n - 1)))
 
 
 @kernel
@@ -51,12 +36,27 @@ def assign_arms(rng, stratum, n_strata, codes, offsets, sequence, position, bloc
     stratum: (n,) stratum of each patient; sequence: (n_strata, super-block length) scratch;
     position: (n_strata,) scratch; block_order: (n_blocks,) scratch; arm_out: (n,) result.
     """
-    length = codes.size
-    position[:n_strata] = length
+    length, n_blocks = codes.size, offsets.size - 1
+    for h in range(n_strata):
+        position[h] = length
     for i in range(stratum.size):
         h = stratum[i]
         if position[h] == length:
-            _new_superblock(rng, codes, offsets, block_order, sequence[h, :length])
+            # A new super-block for stratum h: the blocks in random order, each block permuted.
+            for b in range(n_blocks):
+                block_order[b] = b
+            for k in range(n_blocks - 1, 0, -1):  # Fisher-Yates: draws rng.integers(0, k + 1)
+                j = _integer_below(rng, k + 1)
+                block_order[k], block_order[j] = block_order[j], block_order[k]
+            end = 0
+            for q in range(n_blocks):
+                b, start = block_order[q], end
+                for k in range(offsets[b], offsets[b + 1]):
+                    sequence[h, end] = codes[k]
+                    end += 1
+                for k in range(end - start - 1, 0, -1):  # Fisher-Yates within the block
+                    j = _integer_below(rng, k + 1)
+                    sequence[h, start + k], sequence[h, start + j] = sequence[h, start + j], sequence[h, start + k]
             position[h] = 0
         arm_out[i] = sequence[h, position[h]]
         position[h] += 1

@@ -1,0 +1,75 @@
+"""The per-cut cohort log-rank (sorted once, merged at each cut) against the plain log-rank kernel
+on the observed data of each cut, built literally from DESIGN.md section 1."""
+
+import numpy as np
+import pytest
+
+from seamless._cohort_logrank import allocate_cohort_logrank, cohort_logrank, join_cohorts, sort_cohort
+from seamless.logrank import _logrank_many_to_one
+
+
+def _cohort(seed, n, n_arms, n_strata, ties):
+    rng = np.random.default_rng(seed)
+    entry = np.sort(rng.uniform(0.0, 20.0, n))
+    event_time = rng.exponential(8.0, n)
+    dropout_time = rng.exponential(60.0, n)
+    if ties:  # ties among exits, and between exits and administrative censoring
+        event_time, dropout_time, entry = np.round(event_time), np.round(dropout_time), np.round(entry)
+        entry = np.sort(entry)
+        event_time, dropout_time = np.maximum(event_time, 1.0), np.maximum(dropout_time, 1.0)
+    arm = rng.integers(0, n_arms, n).astype(np.int64)
+    stratum = rng.integers(0, n_strata, n).astype(np.int64)
+    return entry, event_time, dropout_time, arm, stratum
+
+
+def _observed_statistics(tau, entry, event_time, dropout_time, arm, stratum, n_arms, n_strata):
+    keep = entry < tau
+    event = (event_time <= dropout_time) & (entry + event_time <= tau)
+    time = np.where(event, event_time, np.minimum(dropout_time, tau - entry))
+    score, variance = np.zeros(n_arms - 1), np.zeros(n_arms - 1)
+    _logrank_many_to_one(time[keep], event[keep], arm[keep], stratum[keep], n_arms, n_strata, score, variance)
+    return score, variance, np.bincount(arm[keep & event], minlength=n_arms)
+
+
+@pytest.mark.parametrize("ties", [False, True])
+@pytest.mark.parametrize(("n_arms", "n_strata"), [(2, 1), (2, 12), (4, 12), (4, 3)])
+@pytest.mark.parametrize("seed", range(3))
+def test_cohort_logrank_matches_plain_kernel_at_every_cut(seed, n_arms, n_strata, ties):
+    n = 300
+    entry, event_time, dropout_time, arm, stratum = _cohort(seed, n, n_arms, n_strata, ties)
+    cl = allocate_cohort_logrank(1, n, n_strata, n_arms)
+    sort_cohort(cl, np.int64(0), np.int64(0), np.int64(n), stratum, entry, event_time, dropout_time,
+                np.minimum(event_time, dropout_time), arm)
+    for tau in [5.0, 12.5, 21.0, 30.0, 55.0, 200.0]:
+        cohort_logrank(cl, np.int64(0), tau, np.int64(n_arms))
+        score, variance, events = _observed_statistics(tau, entry, event_time, dropout_time, arm, stratum, n_arms,
+                                                       n_strata)
+        np.testing.assert_allclose(cl.score[:n_arms - 1], score, rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(cl.variance[:n_arms - 1], variance, rtol=1e-12, atol=1e-12)
+        np.testing.assert_array_equal(cl.arm_events[:n_arms], events)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_joined_cohort_is_the_union(seed):
+    """Stage 1 (arms 0..3, only 0 and 2 kept as 0 and 1) joined with stage 2 (arms 0/1, entering later)."""
+    n1, n2, n_strata = 120, 200, 6
+    e1, t1, c1, a1, s1 = _cohort(seed, n1, 4, n_strata, ties=False)
+    e2, t2, c2, a2, s2 = _cohort(seed + 10, n2, 2, n_strata, ties=False)
+    entry, event_time, dropout_time = np.concatenate([e1, e2 + 25.0]), np.concatenate([t1, t2]), np.concatenate([c1, c2])
+    arm, stratum = np.concatenate([a1, a2]), np.concatenate([s1, s2])
+    cg_arm = np.concatenate([np.full(n1, -1), a2]).astype(np.int64)
+    cl = allocate_cohort_logrank(3, n1 + n2, n_strata, 4)
+    exit_time = np.minimum(event_time, dropout_time)
+    sort_cohort(cl, np.int64(0), np.int64(0), np.int64(n1), stratum, entry, event_time, dropout_time, exit_time, arm)
+    sort_cohort(cl, np.int64(1), np.int64(n1), np.int64(n1 + n2), stratum, entry, event_time, dropout_time, exit_time,
+                cg_arm)
+    join_cohorts(cl, np.int64(0), np.int64(1), np.int64(2), np.array([0, -1, 1, -1]), arm, entry, event_time,
+                 dropout_time, cg_arm)
+    in_cg = cg_arm >= 0
+    for tau in [20.0, 40.0, 80.0]:
+        cohort_logrank(cl, np.int64(2), tau, np.int64(2))
+        score, variance, events = _observed_statistics(tau, entry[in_cg], event_time[in_cg], dropout_time[in_cg],
+                                                       cg_arm[in_cg], stratum[in_cg], 2, n_strata)
+        np.testing.assert_allclose(cl.score[0], score[0], rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(cl.variance[0], variance[0], rtol=1e-12, atol=1e-12)
+        np.testing.assert_array_equal(cl.arm_events[:2], events)
