@@ -13,11 +13,9 @@ Pure compiled functions the engine calls, each also usable from Python:
 
 import math
 
-import numpy as np
-
 from seamless._jit import kernel
 from seamless._normal import normal_ppf, normal_sf
-from seamless.dunnett import _dunnett_p
+from seamless.dunnett import _closed_dunnett_p
 
 __all__ = ["closed_stage1_p", "combine_cohort", "combine_increments"]
 
@@ -27,24 +25,12 @@ def closed_stage1_p(z, selected, loadings, unadjusted, nodes, weights, scratch):
     """Largest Dunnett p_S over the intersections S containing dose ``selected`` (0-based).
 
     z, loadings: (D,) stage-1 z and Dunnett loadings; scratch: (D,) work space;
-    nodes, weights: the Gauss-Hermite rule of ``seamless.dunnett``.
+    nodes, weights: the Gauss-Hermite rule of ``seamless.dunnett``. At most D integrals, not
+    2^(D-1): see ``seamless.dunnett._closed_dunnett_p``.
     """
     if unadjusted:
         return normal_sf(z[selected])
-    n_doses = z.size
-    largest = 0.0
-    for mask in range(1 << n_doses):
-        if not (mask >> selected) & 1:
-            continue
-        size = 0
-        max_z = -np.inf
-        for j in range(n_doses):
-            if (mask >> j) & 1:
-                scratch[size] = loadings[j]
-                size += 1
-                max_z = max(max_z, z[j])
-        largest = max(largest, _dunnett_p(max_z, scratch[:size], nodes, weights))
-    return largest
+    return _closed_dunnett_p(z, loadings, selected, nodes, weights, scratch)
 
 
 @kernel

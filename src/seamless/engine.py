@@ -14,9 +14,9 @@ import numpy as np
 
 from seamless._cohort_logrank import allocate_cohort_logrank, cohort_logrank, join_cohorts, sort_cohort
 from seamless._jit import kernel
-from seamless._normal import normal_ppf, normal_sf
 from seamless._sort import grouped_sort
-from seamless.dunnett import _closed_dunnett_p, _dunnett_p
+from seamless.combination import closed_stage1_p, combine_cohort, combine_increments
+from seamless.dunnett import _dunnett_p
 from seamless.patients import allocate_patients, draw_patients, entry_times
 
 __all__ = ["TrialOutputs", "Workspace", "allocate_outputs", "allocate_workspace",
@@ -131,15 +131,6 @@ def _stage1_statistics(cl, tau, design_loadings, event_based, z, loadings):
 
 
 @kernel
-def _closed_stage1_p(adjustment, z, loadings, s, nodes, weights, subset):
-    """Stage-1 p-value of the closed test for dose index s: the largest Dunnett p_S over all
-    intersections S containing it (DESIGN.md s.4); unadjusted p with adjustment 'none'."""
-    if adjustment == _UNADJUSTED:
-        return normal_sf(z[s])
-    return _closed_dunnett_p(z, loadings, s, nodes, weights, subset)
-
-
-@kernel
 def _largest(values):
     """max(values) without numba's array reduction (one specialisation less to compile)."""
     largest = -np.inf
@@ -194,14 +185,12 @@ def _combined_z(d, ws, k, tau, selected, stage1_p_at_selection, score1, variance
         if n1 == 0:
             return z2
         _stage1_statistics(cl, tau, d.loadings, d.correlation == _EVENT_BASED, ws.z, ws.loadings)
-        p1 = _closed_stage1_p(d.adjustment, ws.z, ws.loadings, selected - 1, d.gh_nodes, d.gh_weights, ws.subset)
-        w1 = d.stage1_weight
-        return w1 * -normal_ppf(p1) + math.sqrt(1.0 - w1 * w1) * z2
+        p1 = closed_stage1_p(ws.z, selected - 1, ws.loadings, d.adjustment == _UNADJUSTED, d.gh_nodes,
+                             d.gh_weights, ws.subset)
+        return combine_cohort(p1, z2, d.stage1_weight)
     u, v, _ = _two_arm(cl, tau, _CG)
-    du, dv = u - score1, v - variance1
-    z_increment = du / math.sqrt(dv) if dv > 0.0 else 0.0
-    t1, tk = d.selection_information, d.information_rates[k]
-    return (math.sqrt(t1) * -normal_ppf(stage1_p_at_selection) + math.sqrt(tk - t1) * z_increment) / math.sqrt(tk)
+    return combine_increments(stage1_p_at_selection, d.selection_information, d.information_rates[k], u, v, score1,
+                              variance1)
 
 
 @kernel
@@ -239,7 +228,8 @@ def _selection_analysis(d, ws, raw, out, row):
         out.stage1_z[row, j] = ws.z[j]
     selected = _select(d, ws.z)
     s = selected - 1
-    stage1_p = _closed_stage1_p(d.adjustment, ws.z, ws.loadings, s, d.gh_nodes, d.gh_weights, ws.subset)
+    stage1_p = closed_stage1_p(ws.z, s, ws.loadings, d.adjustment == _UNADJUSTED, d.gh_nodes, d.gh_weights,
+                               ws.subset)
     if d.adjustment == _DUNNETT and ws.z[s] >= _largest(ws.z):
         out.stage1_adjusted_p[row] = stage1_p  # the closed test's binding intersection is then all doses
     else:

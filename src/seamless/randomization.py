@@ -6,6 +6,8 @@ arms (DESIGN.md section 1, "stage-1 blocks"). A plain permuted block is a super-
 """
 
 import numpy as np
+# numba's implementation of NumPy's bounded-integer routine (the one behind rng.integers in
+# compiled code); tests/test_randomization.py checks the draws against NumPy's own.
 from numba.np.random.random_methods import buffered_bounded_lemire_uint32
 
 from seamless._jit import kernel
