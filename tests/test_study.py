@@ -35,10 +35,10 @@ def _run(config_path, out, *flags):
     return {name: (out / name).read_bytes() for name in FILES}
 
 
-def test_files_are_identical_with_one_or_two_jobs(config_path, tmp_path):
+def test_files_are_identical_with_one_or_two_jobs_on_threads_or_processes(config_path, tmp_path):
     one = _run(config_path, tmp_path / "one", "--jobs", "1")
-    two = _run(config_path, tmp_path / "two", "--jobs", "2")
-    assert one == two
+    assert _run(config_path, tmp_path / "two", "--jobs", "2") == one  # threads, the default
+    assert _run(config_path, tmp_path / "loky", "--jobs", "2", "--backend", "loky") == one
     assert not (tmp_path / "one" / "chunks").exists()  # chunks are removed once the files are whole
 
 

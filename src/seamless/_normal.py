@@ -1,15 +1,20 @@
-"""Standard normal CDF, survival function and quantile for use inside compiled kernels.
+"""Standard normal CDF, survival function and quantile for use inside compiled kernels, and the
+CDF elementwise on arrays for the boundary recursion.
 
 scipy.special is not callable from numba, so the quantile uses Acklam's rational
 approximation refined by one Halley step against ``math.erfc`` (relative error ~1e-15),
 the usual construction (Acklam 2003; Press et al., Numerical Recipes, 3rd ed., 6.14).
+The array CDF is ``math.erfc`` too: importing scipy.special would cost more start-up time than
+the few thousand evaluations a set of bounds needs.
 """
 
 import math
 
+import numpy as np
+
 from seamless._jit import kernel
 
-__all__ = ["normal_cdf", "normal_sf", "normal_ppf"]
+__all__ = ["normal_cdf", "normal_sf", "normal_ppf", "normal_cdf_array"]
 
 _SQRT2 = math.sqrt(2.0)
 _SQRT2PI = math.sqrt(2.0 * math.pi)
@@ -34,6 +39,14 @@ def normal_cdf(x):
 def normal_sf(x):
     """1 - Phi(x), accurate in the upper tail."""
     return 0.5 * math.erfc(x / _SQRT2)
+
+
+_ERFC = np.frompyfunc(math.erfc, 1, 1)
+
+
+def normal_cdf_array(x) -> np.ndarray:
+    """Phi(x) elementwise as 0.5 erfc(-x / sqrt(2)), accurate in both tails."""
+    return 0.5 * np.asarray(_ERFC(-np.asarray(x, dtype=float) / _SQRT2), dtype=float)
 
 
 @kernel

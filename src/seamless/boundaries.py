@@ -16,13 +16,14 @@ from typing import NamedTuple
 
 import numpy as np
 
+from seamless._normal import normal_cdf_array
 from seamless.spending import Spending, SpendingKind
 
 __all__ = ["CrossingProbabilities", "GroupSequentialBounds", "crossing_probabilities", "efficacy_bounds"]
 
 #: Grid size parameter r of Jennison & Turnbull (2000, sec. 19.2): about 12r Simpson nodes per look.
 _GRID_SIZE = 64
-#: Bracket for the bound search on the z-scale and the brentq tolerance.
+#: Bracket for the bound search on the z-scale and the bisection tolerance.
 _BOUND_BRACKET = (-10.0, 40.0)
 _BOUND_TOLERANCE = 1e-12
 
@@ -87,10 +88,8 @@ def _transition_z(state: _Continuation, t: float, drift: float, z: np.ndarray) -
 
 def _stop_probability(state: _Continuation, t: float, drift: float, bound: float, above: bool) -> float:
     """P(no stop before look k, then Z_k >= bound) if ``above``, else P(no stop before k, then Z_k < bound)."""
-    from scipy.special import ndtr
-
     x = _transition_z(state, t, drift, np.array([bound]))[:, 0]
-    return float(state.mass @ ndtr(-x if above else x))
+    return float(state.mass @ normal_cdf_array(-x if above else x))
 
 
 def _advance(state: _Continuation, t: float, drift: float, lower: float, upper: float) -> _Continuation:
@@ -102,16 +101,20 @@ def _advance(state: _Continuation, t: float, drift: float, lower: float, upper: 
 
 
 def _solve_bound(state: _Continuation, t: float, target: float) -> float:
-    """Bound b with P_H0(no stop before look k, Z_k >= b) = target (brentq); +inf when target <= 0."""
-    from scipy.optimize import brentq
-
+    """Bound b with P_H0(no stop before look k, Z_k >= b) = target, by bisection (the probability
+    decreases in b); +inf when target <= 0."""
     if not target > 0:
         return np.inf
-
-    def excess(bound: float) -> float:
-        return _stop_probability(state, t, 0.0, bound, above=True) - target
-
-    return brentq(excess, *_BOUND_BRACKET, xtol=_BOUND_TOLERANCE)
+    lower, upper = _BOUND_BRACKET
+    while upper - lower > _BOUND_TOLERANCE:
+        middle = 0.5 * (lower + upper)
+        if middle in (lower, upper):  # no float between them
+            break
+        if _stop_probability(state, t, 0.0, middle, above=True) > target:
+            lower = middle
+        else:
+            upper = middle
+    return 0.5 * (lower + upper)
 
 
 # --- public API
@@ -186,10 +189,8 @@ def efficacy_bounds(
     all of alpha (also when its rate is below 1). ``efficacy_looks``: 1-based looks with efficacy stopping,
     default all, must include K; a look without efficacy spends nothing and its share moves to the next
     efficacy look. Each bound b_k solves P_H0(Z_k >= b_k, no earlier crossing) = alpha(t_k) - alpha(t_prev)
-    by brentq, the probability by the Jennison & Turnbull (2000, ch. 19) recursive integration.
+    by bisection, the probability by the Jennison & Turnbull (2000, ch. 19) recursive integration.
     """
-    from scipy.special import ndtr
-
     rates = _validated_rates(information_rates)
     if not 0.0 < alpha < 0.5:
         raise ValueError(f"alpha must be in (0, 0.5), got {alpha!r}")
@@ -210,7 +211,7 @@ def efficacy_bounds(
         if k + 1 < rates.size:
             state = _advance(state, t, 0.0, -np.inf, bounds[k])
 
-    nominal_p = np.where(np.isfinite(bounds), ndtr(-bounds), np.nan)
+    nominal_p = np.where(np.isfinite(bounds), normal_cdf_array(-bounds), np.nan)
     return GroupSequentialBounds(
         information_rates=_frozen(rates.copy()),
         efficacy_bounds=_frozen(bounds),

@@ -1,7 +1,7 @@
 """The ``simulate`` command: run a config, or print group-sequential boundaries.
 
     simulate CONFIG.toml [--trials N] [--seed S] [--out DIR] [--scenario NAME ...] [--jobs N]
-                         [--backend loky|dask] [--scheduler tcp://HOST:PORT] [--fresh] [--json] [--quiet]
+                         [--backend threads|loky|dask] [--scheduler tcp://HOST:PORT] [--fresh] [--json] [--quiet]
     simulate boundaries --info-rates 0.3,0.75,1 [--alpha 0.025] [--spending obf] [--efficacy-looks 2,3] [--json]
 
 Bad input gives one line on stderr and exit status 2, and nothing is written.
@@ -61,9 +61,10 @@ def _run_parser() -> argparse.ArgumentParser:
     p.add_argument("--scenario", action="append", metavar="NAME",
                    help="run only this scenario or sweep (repeatable)")
     p.add_argument("--jobs", type=_positive_int, default=os.cpu_count() or 1,
-                   help="worker processes (default: all cores; with --backend dask: local cluster workers)")
-    p.add_argument("--backend", choices=["loky", "dask"], default=None,
-                   help="loky: local processes (default); dask: a Dask cluster (needs the dask extra)")
+                   help="parallel workers (default: all cores; with --backend dask: local cluster workers)")
+    p.add_argument("--backend", choices=["threads", "loky", "dask"], default=None,
+                   help="threads: local threads (default); loky: local processes; "
+                        "dask: a Dask cluster (needs the dask extra)")
     p.add_argument("--scheduler", metavar="tcp://HOST:PORT",
                    help="Dask scheduler to run on (implies --backend dask; default: a local cluster on 127.0.0.1)")
     p.add_argument("--fresh", action="store_true", help="discard completed chunks of an interrupted run and start over")
@@ -126,7 +127,7 @@ def _simulate(argv: list[str]) -> int:
     from seamless.config import ConfigError, load_config
 
     args = _run_parser().parse_args(argv)
-    backend = args.backend or ("dask" if args.scheduler else "loky")
+    backend = args.backend or ("dask" if args.scheduler else "threads")
     if args.scheduler and backend != "dask":
         raise UsageError("--scheduler: only with --backend dask")
     if backend == "dask" and importlib.util.find_spec("distributed") is None:

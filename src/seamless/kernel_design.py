@@ -4,6 +4,7 @@ Kernels never see config objects: enums become their integer values, ratios beco
 sequences, strata become a flat list, and the group-sequential bounds are computed here once.
 """
 
+import functools
 import itertools
 import math
 from typing import NamedTuple
@@ -66,6 +67,13 @@ def stratum_table(design: Design) -> tuple[list[str], np.ndarray, np.ndarray]:
     return labels, np.array(probs), np.array(mults)
 
 
+@functools.lru_cache(maxsize=256)
+def _efficacy_bounds(rates: tuple[float, ...], alpha: float, spending, looks: tuple[int, ...]):
+    """The bounds of ``seamless.boundaries``, computed once per distinct argument set (scenarios
+    and sweep points usually share them; the result is read-only)."""
+    return efficacy_bounds(np.array(rates, dtype=np.float64), alpha=alpha, spending=spending, efficacy_looks=looks)
+
+
 def kernel_design(design: Design) -> KernelDesign:
     s1, s2, sel, an = design.stage1, design.stage2, design.selection, design.analysis
     n_doses = len(design.arms.doses)
@@ -77,8 +85,7 @@ def kernel_design(design: Design) -> KernelDesign:
     _, probs, mults = stratum_table(design)
     cumprob = np.cumsum(probs)
     cumprob[-1] = 1.0
-    rates = np.asarray(an.information_rates, dtype=np.float64)
-    bounds = efficacy_bounds(rates, alpha=an.alpha, spending=an.spending, efficacy_looks=an.efficacy_looks)
+    bounds = _efficacy_bounds(an.information_rates, an.alpha, an.spending, an.efficacy_looks)
     has_stage1 = s1.patients > 0
     return KernelDesign(
         n_doses=n_doses,
@@ -106,7 +113,7 @@ def kernel_design(design: Design) -> KernelDesign:
         loadings=correlation_loadings(np.array(s1.ratio[:-1]) / s1.ratio[-1]),
         mode=int(an.mode),
         look_events=np.array(an.events, dtype=np.int64),
-        information_rates=rates,
+        information_rates=np.asarray(an.information_rates, dtype=np.float64),
         efficacy_bounds=np.array(bounds.efficacy_bounds, dtype=np.float64),
         futility_bounds=np.array(an.futility_bounds, dtype=np.float64),
         stage1_weight=math.sqrt(an.stage1_weight_squared) if has_stage1 else 0.0,

@@ -3,8 +3,8 @@
 A chunk's stream is ``SeedSequence(seed, spawn_key=(crc32(scenario name), chunk index))``, so a
 scenario's results depend only on the seed, its name and the chunk size, never on the number of
 workers, the backend, the order chunks finish in, or which other scenarios run beside it.
-Parallelism is joblib's: local processes (loky) or, inside ``parallel_backend("dask")``, a Dask
-cluster.
+Parallelism is joblib's: local threads (the compiled kernels release the GIL, so threads run on
+all cores without starting or feeding worker processes), local processes (loky), or a Dask cluster.
 """
 
 from __future__ import annotations
@@ -74,13 +74,16 @@ def run_scenario(scenario: Scenario, seed: int, trials: int, chunk_trials: int, 
 def parallel_backend(backend: str, jobs: int, scheduler: str | None = None):
     """Context in which ``simulate_chunks`` runs on ``backend``; yields the n_jobs to pass it.
 
-    ``loky``: ``jobs`` local processes. ``dask``: the cluster at ``scheduler`` (tcp://host:port),
-    or, without one, a local cluster of ``jobs`` single-threaded workers on 127.0.0.1.
+    ``threads``: ``jobs`` threads of this process. ``loky``: ``jobs`` local processes. ``dask``: the
+    cluster at ``scheduler`` (tcp://host:port), or, without one, a local cluster of ``jobs``
+    single-threaded workers on 127.0.0.1.
     """
-    if backend == "loky":
-        yield jobs
-        return
     import joblib
+
+    if backend in ("threads", "loky"):
+        with joblib.parallel_config(backend="threading" if backend == "threads" else "loky"):
+            yield jobs
+        return
     from dask.distributed import Client, LocalCluster
 
     with contextlib.ExitStack() as stack:

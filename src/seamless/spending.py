@@ -15,6 +15,7 @@ from __future__ import annotations
 import enum
 import math
 from dataclasses import dataclass
+from statistics import NormalDist
 
 import numpy as np
 
@@ -88,7 +89,7 @@ class Spending:
 
         Returns an array of the shape of ``t``; alpha(0) = 0 and alpha(1) = ``alpha``.
         """
-        from scipy.special import ndtr, ndtri
+        from seamless._normal import normal_cdf_array
 
         t = np.asarray(t, dtype=float)
         if np.any(~((t >= 0) & (t <= 1))):
@@ -97,7 +98,7 @@ class Spending:
         if self.kind is SpendingKind.OBRIEN_FLEMING:
             # 2 - 2*Phi(c/sqrt(t)) written as 2*Phi(-c/sqrt(t)) to keep precision for small t.
             with np.errstate(divide="ignore"):
-                return 2.0 * ndtr(-ndtri(1.0 - alpha / 2.0) / np.sqrt(t))
+                return 2.0 * normal_cdf_array(-NormalDist().inv_cdf(1.0 - alpha / 2.0) / np.sqrt(t))
         if self.kind is SpendingKind.POCOCK:
             return alpha * np.log1p((math.e - 1.0) * t)
         if self.kind is SpendingKind.HWANG_SHIH_DECANI:
