@@ -38,8 +38,7 @@ def _compare(text, scenario, n_trials, seed):
     design = next(s for s in config.scenarios if s.name == scenario).design
     d = kernel_design(design)
     n = d.stage1_patients + d.stage2_patients
-    raw, scratch = allocate_patients(n, d.stratum_multiplier.size, max(d.stage1_codes.size, d.stage2_codes.size),
-                                     max(d.stage1_offsets.size, d.stage2_offsets.size))
+    raw, scratch = allocate_patients(d)
     ws = allocate_workspace(n, d.n_doses, d.stratum_multiplier.size)
     out = allocate_outputs(1, d.n_doses, d.look_events.size)
     rng = np.random.default_rng(seed)

@@ -10,7 +10,7 @@ import pytest
 from scipy.stats import chisquare
 
 from seamless.config import parse_config
-from seamless.kernel_design import kernel_design, stratum_table
+from seamless.kernel_design import GUIDE_CELLS, kernel_design, stratum_guide, stratum_table
 from seamless.patients import allocate_patients, draw_patients, entry_times
 from seamless.randomization import assign_arms, assign_arms_reference, expand_blocks
 
@@ -155,8 +155,7 @@ def null_kernel_design(default_text):
 def _draw_trials(d, n_trials: int, seed: int):
     """Strata and arms of ``n_trials`` trials, (n_trials, n1 + n2) each."""
     n = d.stage1_patients + d.stage2_patients
-    raw, scratch = allocate_patients(n, d.stratum_multiplier.size, max(d.stage1_codes.size, d.stage2_codes.size),
-                                     max(d.stage1_offsets.size, d.stage2_offsets.size))
+    raw, scratch = allocate_patients(d)
     rng = np.random.default_rng(seed)
     strata, arms = np.empty((n_trials, n), np.int64), np.empty((n_trials, n), np.int64)
     for trial in range(n_trials):
@@ -169,6 +168,17 @@ def _draw_trials(d, n_trials: int, seed: int):
 def drawn_trials(null_kernel_design):
     _, d = null_kernel_design
     return _draw_trials(d, 1000, seed=20261123)
+
+
+@pytest.mark.parametrize("probabilities", [[1.0], [0.5, 0.5], [0.3, 0.0, 0.2, 0.5], [0.001] * 12 + [0.988],
+                                           [0.988] + [0.001] * 12])
+def test_stratum_guide_starts_each_cell_at_its_first_possible_stratum(probabilities):
+    cumprob = np.cumsum(probabilities)
+    cumprob[-1] = 1.0
+    guide = stratum_guide(cumprob)
+    for g in range(GUIDE_CELLS):
+        first_above = [h for h in range(cumprob.size) if cumprob[h] > g / GUIDE_CELLS]
+        assert guide[g] == (first_above[0] if first_above else cumprob.size - 1)
 
 
 def test_stratum_frequencies_match_the_configured_probabilities(null_kernel_design, drawn_trials):

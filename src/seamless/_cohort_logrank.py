@@ -52,7 +52,6 @@ class CohortLogrank(NamedTuple):
     entry_code: np.ndarray        # (n_cohorts, n + 1) code
     sort: object                  # _sort.SortScratch
     next_slot: np.ndarray         # (H,)
-    sweep_start: np.ndarray       # (H,) where each stratum's sequences start at a cut
     own_time: np.ndarray          # (n + H,) own exits at the cut, per stratum, ascending
     own_code: np.ndarray          # (n + H,) 2 * analysis arm + event
     own_end: np.ndarray           # (H,)
@@ -60,8 +59,6 @@ class CohortLogrank(NamedTuple):
     censor_arm: np.ndarray        # (n + H,) their analysis arm
     censor_end: np.ndarray        # (H,)
     reciprocal: np.ndarray        # (n + 1,) 1 / y, and 0 at y = 0
-    at_risk: np.ndarray           # (A,) for the many-to-one sweep
-    events: np.ndarray            # (A,)
     arm_events: np.ndarray        # (A,) events per analysis arm at the cut
     score: np.ndarray             # (A - 1,) U of arm a vs arm 0
     variance: np.ndarray          # (A - 1,) V of arm a vs arm 0
@@ -77,11 +74,10 @@ def allocate_cohort_logrank(n_cohorts: int, n_patients: int, n_strata: int, n_ar
         np.zeros((n_cohorts, h + 1), np.int64),
         rows_int[0], rows_float[0], rows_float[1], rows_int[1],
         rows_int[2], rows_float[2], rows_float[3], rows_float[4], rows_int[3],
-        allocate_sort_scratch(n, h), np.zeros(h, np.int64), np.zeros(h, np.int64),
+        allocate_sort_scratch(n, h), np.zeros(h, np.int64),
         np.zeros(n + h), np.zeros(n + h, np.int64), np.zeros(h, np.int64),
         np.zeros(n + h), np.zeros(n + h, np.int64), np.zeros(h, np.int64),
-        reciprocal, np.zeros(a, np.int64), np.zeros(a, np.int64), np.zeros(a, np.int64), np.zeros(a - 1),
-        np.zeros(a - 1))
+        reciprocal, np.zeros(a, np.int64), np.zeros(a - 1), np.zeros(a - 1))
 
 
 @kernel
@@ -199,24 +195,26 @@ def _collect(cl, c, tau):
 
 
 @kernel
-def _sweep(own_time, own_code, own_end, censor_time, censor_arm, censor_end, begin, reciprocal, arm):
+def _sweep(own_time, own_code, own_end, censor_time, censor_arm, censor_end, stratum_start, reciprocal, arm):
     """(U, V, events in the arm, events in control) of analysis arm ``arm`` vs arm 0 (DESIGN.md
-    section 2), from the sequences of `_collect` (stratum h's start at begin[h]). Per stratum, walk
-    the own exits upwards, one group of tied exits at a time (the group's events count at t, then
-    the group leaves the risk sets), dropping the administrative censorings below t first. Counts
-    and sums are scalars (registers)."""
+    section 2), from the sequences of `_collect` (stratum h's at slot stratum_start[h] + h on;
+    records of other arms are in neither risk set). Per stratum, walk the own exits upwards, one
+    group of tied exits at a time (the group's events count at t, then the group leaves the risk
+    sets), dropping the administrative censorings below t first. Counts and sums are scalars
+    (registers)."""
     r = reciprocal
     score = variance = 0.0
     arm_total = control_total = 0
     for h in range(own_end.size):
+        begin = stratum_start[h] + h
         arm_at_risk = control_at_risk = 0
-        for k in range(begin[h], own_end[h]):
+        for k in range(begin, own_end[h]):
             arm_at_risk += (own_code[k] >> 1) == arm
             control_at_risk += own_code[k] <= 1
-        for k in range(begin[h], censor_end[h]):
+        for k in range(begin, censor_end[h]):
             arm_at_risk += censor_arm[k] == arm
             control_at_risk += censor_arm[k] == 0
-        i = j = begin[h]
+        i = j = begin
         while i < own_end[h]:
             t = own_time[i]
             while censor_time[j] < t:  # censored before t: out of the risk sets at t
@@ -249,72 +247,12 @@ def _sweep(own_time, own_code, own_end, censor_time, censor_arm, censor_end, beg
 
 
 @kernel
-def _sweep_many(own_time, own_code, own_end, censor_time, censor_arm, censor_end, begin, reciprocal, at_risk,
-                events, score, variance, arm_events):
-    """`_sweep` for every arm a >= 1 of at_risk.size arms at once (the stage-1 many-to-one test):
-    score/variance[a - 1] and arm_events[a]. One pass; a control event adds a term to every arm, an
-    event in arm a only to arm a."""
-    r = reciprocal
-    n_arms = at_risk.size
-    score[:] = 0.0
-    variance[:] = 0.0
-    arm_events[:] = 0
-    events[:] = 0
-    for h in range(own_end.size):
-        at_risk[:] = 0
-        for k in range(begin[h], own_end[h]):
-            at_risk[own_code[k] >> 1] += 1
-        for k in range(begin[h], censor_end[h]):
-            at_risk[censor_arm[k]] += 1
-        i = j = begin[h]
-        while i < own_end[h]:
-            t = own_time[i]
-            while censor_time[j] < t:  # censored before t: out of the risk sets at t
-                at_risk[censor_arm[j]] -= 1
-                j += 1
-            group_end = i
-            while True:  # the group of exits tied at t
-                events[own_code[group_end] >> 1] += own_code[group_end] & 1
-                group_end += 1
-                if own_time[group_end] != t:
-                    break
-            # A control event adds a term to every arm, an event in arm a only to arm a (the
-            # arms to visit: 1..A-1, or the group's own arms); each arm once per time.
-            control_at_risk, control_events = at_risk[0], events[0]
-            first, last = (1, n_arms) if control_events > 0 else (i, group_end)
-            for k in range(first, last):
-                a = k if control_events > 0 else own_code[k] >> 1
-                if a == 0 or events[a] + control_events == 0:
-                    continue
-                d = events[a] + control_events
-                y = at_risk[a] + control_at_risk
-                if at_risk[a] > 0 and control_at_risk > 0:  # else the terms are 0
-                    score[a - 1] += d * at_risk[a] * r[y] - events[a]
-                    variance[a - 1] += (d * at_risk[a] * control_at_risk * (y - d)) * (r[y] * r[y] * r[y - 1])
-                arm_events[a] += events[a]
-                events[a] = 0
-            arm_events[0] += control_events
-            events[0] = 0
-            for k in range(i, group_end):
-                at_risk[own_code[k] >> 1] -= 1
-                events[own_code[k] >> 1] = 0
-            i = group_end
-
-
-@kernel
 def cohort_logrank(cl, c, tau, n_arms):
     """Stratified log-rank of analysis arms 1..n_arms-1 against arm 0 in cohort ``c`` (sorted by
     `sort_cohort`/`join_cohorts`) at calendar cut tau, among the patients entered before tau. Writes
     cl.score, cl.variance (U, V of arm a at a - 1) and cl.arm_events."""
     _collect(cl, c, tau)
-    begin = cl.sweep_start
-    for h in range(begin.size):
-        begin[h] = cl.stratum_start[c, h] + h
-    if n_arms == 2:
-        cl.score[0], cl.variance[0], cl.arm_events[1], cl.arm_events[0] = _sweep(
-            cl.own_time, cl.own_code, cl.own_end, cl.censor_time, cl.censor_arm, cl.censor_end, begin,
-            cl.reciprocal, 1)
-    else:
-        _sweep_many(cl.own_time, cl.own_code, cl.own_end, cl.censor_time, cl.censor_arm, cl.censor_end, begin,
-                    cl.reciprocal, cl.at_risk[:n_arms], cl.events[:n_arms], cl.score[:n_arms - 1],
-                    cl.variance[:n_arms - 1], cl.arm_events[:n_arms])
+    for a in range(1, n_arms):  # one branch-free sweep per arm beats one branching sweep over all
+        cl.score[a - 1], cl.variance[a - 1], cl.arm_events[a], cl.arm_events[0] = _sweep(
+            cl.own_time, cl.own_code, cl.own_end, cl.censor_time, cl.censor_arm, cl.censor_end, cl.stratum_start[c],
+            cl.reciprocal, a)

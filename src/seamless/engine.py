@@ -347,9 +347,7 @@ def simulate_chunk(rng, d, raw, scratch, ws, out):
 def run_chunk(d, seed_sequence: np.random.SeedSequence, n_trials: int) -> TrialOutputs:
     """Simulate ``n_trials`` trials of KernelDesign ``d`` from their own random stream."""
     n_patients = d.stage1_patients + d.stage2_patients
-    raw, scratch = allocate_patients(n_patients, d.stratum_multiplier.size,
-                                     max(d.stage1_codes.size, d.stage2_codes.size),
-                                     max(d.stage1_offsets.size, d.stage2_offsets.size))
+    raw, scratch = allocate_patients(d)
     ws = allocate_workspace(n_patients, d.n_doses, d.stratum_multiplier.size)
     out = allocate_outputs(n_trials, d.n_doses, d.look_events.size)
     rng = np.random.Generator(np.random.PCG64(seed_sequence))

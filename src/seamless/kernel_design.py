@@ -28,6 +28,7 @@ class KernelDesign(NamedTuple):
     stage2_codes: np.ndarray        # one block: 0 = control, 1 = selected dose
     stage2_offsets: np.ndarray
     stratum_cumprob: np.ndarray     # (n_strata,) cumulative stratum probabilities
+    stratum_guide: np.ndarray       # (GUIDE_CELLS,) first stratum a uniform draw in cell g can fall in
     stratum_multiplier: np.ndarray  # (n_strata,) prognostic hazard multipliers
     accrual_rates: np.ndarray       # patients per month, per piece
     accrual_starts: np.ndarray      # calendar month each piece starts (first is 0)
@@ -67,6 +68,17 @@ def stratum_table(design: Design) -> tuple[list[str], np.ndarray, np.ndarray]:
     return labels, np.array(probs), np.array(mults)
 
 
+#: Cells of the guide table of the stratum draw (Chen & Asau 1974).
+GUIDE_CELLS = 256
+
+
+def stratum_guide(cumprob: np.ndarray) -> np.ndarray:
+    """guide[g] = the first stratum h with cumprob[h] > g / GUIDE_CELLS (the last stratum if none),
+    where the inverse-CDF search for a uniform draw in cell g can start."""
+    first_above = np.searchsorted(cumprob, np.arange(GUIDE_CELLS) / GUIDE_CELLS, side="right")
+    return np.minimum(first_above, cumprob.size - 1).astype(np.int64)
+
+
 @functools.lru_cache(maxsize=256)
 def _efficacy_bounds(rates: tuple[float, ...], alpha: float, spending, looks: tuple[int, ...]):
     """The bounds of ``seamless.boundaries``, computed once per distinct argument set (scenarios
@@ -94,6 +106,7 @@ def kernel_design(design: Design) -> KernelDesign:
         stage1_codes=stage1_codes, stage1_offsets=stage1_offsets,
         stage2_codes=stage2_codes, stage2_offsets=stage2_offsets,
         stratum_cumprob=cumprob,
+        stratum_guide=stratum_guide(cumprob),
         stratum_multiplier=mults,
         accrual_rates=np.array(design.accrual.rates, dtype=np.float64),
         accrual_starts=np.array((0.0, *design.accrual.change_months), dtype=np.float64),

@@ -30,30 +30,17 @@ class RandomizationScratch(NamedTuple):
     sequence: np.ndarray       # (n_strata, longest super-block)
     position: np.ndarray       # (n_strata,)
     block_order: np.ndarray    # (most blocks,)
-    stratum_guide: np.ndarray  # (_GUIDE_CELLS,) first stratum a uniform draw in each cell can fall in
 
 
-_GUIDE_CELLS = 256
-
-
-def allocate_patients(n_patients: int, n_strata: int, longest_superblock: int, most_blocks: int):
-    """Buffers for one trial's draws, reused across the trials of a chunk."""
+def allocate_patients(d):
+    """Buffers for one trial's draws under KernelDesign ``d``, reused across the trials of a chunk."""
+    n_patients, n_strata = d.stage1_patients + d.stage2_patients, d.stratum_cumprob.size
     raw = RawPatients(np.zeros(n_patients, np.int64), np.zeros(n_patients, np.int64),
                       np.zeros(n_patients), np.zeros(n_patients), np.zeros(n_patients))
-    scratch = RandomizationScratch(np.zeros((n_strata, longest_superblock), np.int64),
-                                   np.zeros(n_strata, np.int64), np.zeros(most_blocks, np.int64),
-                                   np.zeros(_GUIDE_CELLS, np.int64))
+    scratch = RandomizationScratch(np.zeros((n_strata, max(d.stage1_codes.size, d.stage2_codes.size)), np.int64),
+                                   np.zeros(n_strata, np.int64),
+                                   np.zeros(max(d.stage1_offsets.size, d.stage2_offsets.size), np.int64))
     return raw, scratch
-
-
-@kernel
-def _fill_guide(cumprob, guide):
-    """guide[g] = the first stratum h with cumprob[h] > g / G (the last stratum if none)."""
-    h = 0
-    for g in range(guide.size):
-        while h < cumprob.size - 1 and cumprob[h] <= g / guide.size:
-            h += 1
-        guide[g] = h
 
 
 @kernel
@@ -61,8 +48,7 @@ def draw_patients(rng, d, raw, scratch):
     """Draw one trial's patients into ``raw``; ``d`` is a KernelDesign."""
     n1 = d.stage1_patients
     n = raw.stratum.size
-    cumprob, guide = d.stratum_cumprob, scratch.stratum_guide
-    _fill_guide(cumprob, guide)
+    cumprob, guide = d.stratum_cumprob, d.stratum_guide
     for i in range(n):
         # Inverse CDF: the first stratum h with u < cumprob[h] (the last if none), searched from
         # the guide cell of u on (Chen & Asau 1974) instead of from 0: the same h, in about one step.

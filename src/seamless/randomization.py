@@ -32,6 +32,14 @@ def _integer_below(rng, n):
 
 
 @kernel
+def _shuffle(rng, values):
+    """Fisher-Yates shuffle in place, drawing rng.integers(0, k + 1) for k = size - 1 down to 1."""
+    for k in range(values.size - 1, 0, -1):
+        j = _integer_below(rng, k + 1)
+        values[k], values[j] = values[j], values[k]
+
+
+@kernel
 def assign_arms(rng, stratum, n_strata, codes, offsets, sequence, position, block_order, arm_out):
     """Arm of each patient, in order of arrival, from its stratum's running super-block sequence.
 
@@ -47,18 +55,14 @@ def assign_arms(rng, stratum, n_strata, codes, offsets, sequence, position, bloc
             # A new super-block for stratum h: the blocks in random order, each block permuted.
             for b in range(n_blocks):
                 block_order[b] = b
-            for k in range(n_blocks - 1, 0, -1):  # Fisher-Yates: draws rng.integers(0, k + 1)
-                j = _integer_below(rng, k + 1)
-                block_order[k], block_order[j] = block_order[j], block_order[k]
+            _shuffle(rng, block_order[:n_blocks])
             end = 0
             for q in range(n_blocks):
                 b, start = block_order[q], end
                 for k in range(offsets[b], offsets[b + 1]):
                     sequence[h, end] = codes[k]
                     end += 1
-                for k in range(end - start - 1, 0, -1):  # Fisher-Yates within the block
-                    j = _integer_below(rng, k + 1)
-                    sequence[h, start + k], sequence[h, start + j] = sequence[h, start + j], sequence[h, start + k]
+                _shuffle(rng, sequence[h, start:end])
             position[h] = 0
         arm_out[i] = sequence[h, position[h]]
         position[h] += 1
