@@ -4,7 +4,7 @@ on the observed data of each cut, built literally from DESIGN.md section 1."""
 import numpy as np
 import pytest
 
-from seamless._cohort_logrank import allocate_cohort_logrank, cohort_logrank, join_cohorts, sort_cohort
+from seamless._cohort_logrank import allocate_cohort_logrank, cohort_logrank, sort_cohort, union_logrank
 from seamless.logrank import _logrank_many_to_one
 
 
@@ -49,27 +49,29 @@ def test_cohort_logrank_matches_plain_kernel_at_every_cut(seed, n_arms, n_strata
         np.testing.assert_array_equal(cl.arm_events[:n_arms], events)
 
 
+@pytest.mark.parametrize("ties", [False, True])
 @pytest.mark.parametrize("seed", range(3))
-def test_joined_cohort_is_the_union(seed):
-    """Stage 1 (arms 0..3, only 0 and 2 kept as 0 and 1) joined with stage 2 (arms 0/1, entering later)."""
+def test_union_of_two_cohorts_is_the_cg(seed, ties):
+    """Stage 1 (arms 0..3, of which 0 and 2 are in the CG, as 0 and 1) and stage 2 (arms 0/1, entering
+    later): the union's log-rank equals the plain kernel's on the CG patients, also when cut after
+    both cohorts were analysed at other cuts."""
     n1, n2, n_strata = 120, 200, 6
-    e1, t1, c1, a1, s1 = _cohort(seed, n1, 4, n_strata, ties=False)
-    e2, t2, c2, a2, s2 = _cohort(seed + 10, n2, 2, n_strata, ties=False)
+    e1, t1, c1, a1, s1 = _cohort(seed, n1, 4, n_strata, ties)
+    e2, t2, c2, a2, s2 = _cohort(seed + 10, n2, 2, n_strata, ties)
     entry, event_time, dropout_time = np.concatenate([e1, e2 + 25.0]), np.concatenate([t1, t2]), np.concatenate([c1, c2])
     arm, stratum = np.concatenate([a1, a2]), np.concatenate([s1, s2])
-    cg_arm = np.concatenate([np.full(n1, -1), a2]).astype(np.int64)
-    cl = allocate_cohort_logrank(3, n1 + n2, n_strata, 4)
+    cg_arm = np.concatenate([np.select([a1 == 0, a1 == 2], [0, 1], -1), a2]).astype(np.int64)
+    cl = allocate_cohort_logrank(2, n1 + n2, n_strata, 4)
     exit_time = np.minimum(event_time, dropout_time)
     sort_cohort(cl, np.int64(0), np.int64(0), np.int64(n1), stratum, entry, event_time, dropout_time, exit_time, arm)
     sort_cohort(cl, np.int64(1), np.int64(n1), np.int64(n1 + n2), stratum, entry, event_time, dropout_time, exit_time,
-                cg_arm)
-    join_cohorts(cl, np.int64(0), np.int64(1), np.int64(2), np.array([0, -1, 1, -1]), arm, entry, event_time,
-                 dropout_time, cg_arm)
+                arm)
     in_cg = cg_arm >= 0
     for tau in [20.0, 40.0, 80.0]:
-        cohort_logrank(cl, np.int64(2), tau, np.int64(2))
-        score, variance, events = _observed_statistics(tau, entry[in_cg], event_time[in_cg], dropout_time[in_cg],
-                                                       cg_arm[in_cg], stratum[in_cg], 2, n_strata)
-        np.testing.assert_allclose(cl.score[0], score[0], rtol=1e-12, atol=1e-12)
-        np.testing.assert_allclose(cl.variance[0], variance[0], rtol=1e-12, atol=1e-12)
-        np.testing.assert_array_equal(cl.arm_events[:2], events)
+        cohort_logrank(cl, np.int64(0), tau - 1.0, np.int64(4))
+        score, variance, events = union_logrank(cl, np.int64(0), np.int64(1), tau, np.int64(2))
+        want_score, want_variance, want_events = _observed_statistics(
+            tau, entry[in_cg], event_time[in_cg], dropout_time[in_cg], cg_arm[in_cg], stratum[in_cg], 2, n_strata)
+        np.testing.assert_allclose(score, want_score[0], rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(variance, want_variance[0], rtol=1e-12, atol=1e-12)
+        assert events == want_events.sum()

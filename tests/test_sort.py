@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from seamless._sort import allocate_sort_scratch, grouped_sort
+from seamless._sort import allocate_sort_scratch, grouped_sort, kth_smallest
 
 
 def _expected(keys, group):
@@ -49,3 +49,23 @@ def test_grouped_sort_in_place():
                  allocate_sort_scratch(100, 1))
     np.testing.assert_array_equal(keys, want_keys)
     np.testing.assert_array_equal(payload, want_order)
+
+
+@pytest.mark.parametrize("seed", range(3))
+@pytest.mark.parametrize("case", [c for c in CASES if c != "empty"])
+def test_kth_smallest_matches_numpy(case, seed):
+    n, _, draw = CASES[case]
+    rng = np.random.default_rng(seed)
+    keys = draw(rng, n).astype(float)
+    before = keys.copy()
+    want = np.sort(keys)
+    scratch = allocate_sort_scratch(n, 1)
+    for k in sorted({k for k in (1, 2, n // 3 + 1, n // 2 + 1, n - 1, n) if 1 <= k <= n}):
+        assert kth_smallest(keys, np.int64(n), np.int64(k), scratch) == want[k - 1]
+    np.testing.assert_array_equal(keys, before)  # the keys are left as they were
+
+
+def test_kth_smallest_of_a_prefix_with_zero_and_ties():
+    keys = np.array([3.0, 0.0, 3.0, 1.0, 3.0, 2.0, 99.0, 0.5])
+    scratch = allocate_sort_scratch(keys.size, 1)
+    assert [kth_smallest(keys, np.int64(6), np.int64(k), scratch) for k in range(1, 7)] == [0.0, 1.0, 2.0, 3.0, 3.0, 3.0]

@@ -7,7 +7,8 @@ TAOCP vol. 3, 5.2.5; two stable counting-sort passes, least significant key firs
 leading bits of the key (the exponent and six mantissa bits of a positive float64: 64 buckets
 per octave, in key order; MAX_BUCKETS buckets cover the 16 octaves below the largest key, and
 smaller keys share the first), then by group, then a final insertion sort that only has to
-swap the keys that share a bucket. (Keys below 2^-16 of the largest all share the first bucket;
+swap the keys that share a bucket. `kth_smallest` uses the same buckets to find one order
+statistic: count per bucket, then sort only the bucket that holds it. (Keys below 2^-16 of the largest all share the first bucket;
 the insertion sort is quadratic in their number, and no realistic time scale has many.)
 """
 
@@ -17,7 +18,7 @@ import numpy as np
 
 from seamless._jit import kernel
 
-__all__ = ["MAX_BUCKETS", "SortScratch", "allocate_sort_scratch", "grouped_sort"]
+__all__ = ["MAX_BUCKETS", "SortScratch", "allocate_sort_scratch", "grouped_sort", "kth_smallest"]
 
 MAX_BUCKETS = 1024
 _BUCKET_SHIFT = 46  # float64 bits >> 46: sign, 11 exponent bits, the 6 leading mantissa bits
@@ -45,16 +46,23 @@ def _exclusive_prefix(counts, lo, hi):
 
 
 @kernel
-def _bucket_pass(keys, payload, group, n, scratch):
-    """Stable counting sort of records 0..n-1 by bucket into the scratch. The MAX_BUCKETS buckets
-    end at the largest key's; smaller keys share the first bucket."""
-    bits = keys.view(np.int64)
+def _bucket_range(bits, n):
+    """(lowest bucket, number of buckets) of keys 0..n-1 (their float64 bits): MAX_BUCKETS buckets at
+    most, ending at the largest key's."""
     lowest = highest = bits[0] >> _BUCKET_SHIFT
     for k in range(n):
         highest = max(highest, bits[k] >> _BUCKET_SHIFT)
         lowest = min(lowest, bits[k] >> _BUCKET_SHIFT)
     lowest = max(lowest, highest - MAX_BUCKETS + 1)
-    n_buckets = highest - lowest + 1
+    return lowest, highest - lowest + 1
+
+
+@kernel
+def _bucket_pass(keys, payload, group, n, scratch):
+    """Stable counting sort of records 0..n-1 by bucket into the scratch. The MAX_BUCKETS buckets
+    end at the largest key's; smaller keys share the first bucket."""
+    bits = keys.view(np.int64)
+    lowest, n_buckets = _bucket_range(bits, n)
     counts, bucket = scratch.counts, scratch.bucket
     counts[:n_buckets] = 0
     for k in range(n):
@@ -65,6 +73,35 @@ def _bucket_pass(keys, payload, group, n, scratch):
         slot = counts[bucket[k]]
         counts[bucket[k]] += 1
         scratch.keys[slot], scratch.payload[slot], scratch.group[slot] = keys[k], payload[k], group[k]
+
+
+@kernel
+def kth_smallest(keys, n, k, scratch):
+    """The k-th smallest (1 <= k <= n) of keys[:n] (all > 0), in time linear in n: count the keys
+    per bucket, then sort only the keys of the bucket that holds the k-th. scratch:
+    `allocate_sort_scratch` for at least n keys."""
+    bits = keys.view(np.int64)
+    lowest, n_buckets = _bucket_range(bits, n)
+    counts = scratch.counts
+    counts[:n_buckets] = 0
+    for i in range(n):
+        counts[max((bits[i] >> _BUCKET_SHIFT) - lowest, 0)] += 1
+    target, below = 0, 0
+    while below + counts[target] < k:
+        below += counts[target]
+        target += 1
+    m = 0
+    for i in range(n):  # the target bucket's keys, compacted without a branch
+        scratch.keys[m] = keys[i]
+        m += max((bits[i] >> _BUCKET_SHIFT) - lowest, 0) == target
+    selected = scratch.keys[:m]
+    for i in range(1, m):  # insertion sort of a few keys
+        key, j = selected[i], i - 1
+        while j >= 0 and selected[j] > key:
+            selected[j + 1] = selected[j]
+            j -= 1
+        selected[j + 1] = key
+    return selected[k - below - 1]
 
 
 @kernel

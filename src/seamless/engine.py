@@ -12,9 +12,9 @@ from typing import NamedTuple
 
 import numpy as np
 
-from seamless._cohort_logrank import allocate_cohort_logrank, cohort_logrank, join_cohorts, sort_cohort
+from seamless._cohort_logrank import allocate_cohort_logrank, cohort_logrank, sort_cohort, union_logrank
 from seamless._jit import kernel
-from seamless._sort import grouped_sort
+from seamless._sort import kth_smallest
 from seamless.combination import closed_stage1_p, combine_cohort, combine_increments
 from seamless.dunnett import _dunnett_p
 from seamless.patients import allocate_patients, draw_patients, entry_times
@@ -34,9 +34,10 @@ _DUNNETT, _UNADJUSTED = 0, 1
 _ALLOCATION, _EVENT_BASED = 0, 1
 _COHORT, _INCREMENTS = 0, 1
 
-# Rows of the cohort orderings in ``Workspace.cohorts``: the stage-1 cohort, the stage-2 cohort, the CG.
-_STAGE1, _STAGE2, _CG = np.int64(0), np.int64(1), np.int64(2)
-_SELECTION_LOOK, _TWO_ARMS, _ONE_GROUP, _FIRST = np.int64(0), np.int64(2), np.int64(1), np.int64(0)
+# Rows of the cohort orderings in ``Workspace.cohorts``: the stage-1 cohort, the stage-2 cohort (whose
+# analysis arm 1 is the selected dose); their union is the CG.
+_STAGE1, _STAGE2 = np.int64(0), np.int64(1)
+_SELECTION_LOOK, _TWO_ARMS, _FIRST = np.int64(0), np.int64(2), np.int64(0)
 
 
 class TrialOutputs(NamedTuple):
@@ -66,14 +67,8 @@ class Workspace(NamedTuple):
     event_time: np.ndarray        # (n,) PFS time from entry
     dropout_time: np.ndarray      # (n,) dropout time from entry
     exit_time: np.ndarray         # (n,) min(event, dropout) time from entry
-    arm: np.ndarray               # (n,) arm code 0..D
-    cg_arm: np.ndarray            # (n,) 0 control, 1 selected dose, -1 another dose
-    calendar: np.ndarray          # (n,) calendar times of CG events (sorted subsets)
-    calendar_patient: np.ndarray  # (n,) whose event
-    calendar_start: np.ndarray    # (2,) for the sort (one group)
-    one_group: np.ndarray         # (n,) zeros, for the sort
-    cg_arm_map: np.ndarray        # (D + 1,) arm code -> cg_arm
-    cohorts: object               # _cohort_logrank.CohortLogrank of _STAGE1, _STAGE2, _CG
+    calendar: np.ndarray          # (n,) calendar times of events (of stage 1, or of the CG)
+    cohorts: object               # _cohort_logrank.CohortLogrank of _STAGE1 and _STAGE2
     z: np.ndarray                 # (D,)
     loadings: np.ndarray          # (D,) Dunnett loadings in use
     subset: np.ndarray            # (D,) loadings of one intersection
@@ -91,16 +86,13 @@ def allocate_outputs(n_trials: int, n_doses: int, n_looks: int) -> TrialOutputs:
 
 def allocate_workspace(n_patients: int, n_doses: int, n_strata: int) -> Workspace:
     n, d = n_patients, n_doses
-    return Workspace(np.zeros(n), np.zeros(n), np.zeros(n), np.zeros(n), np.zeros(n, np.int64),
-                     np.zeros(n, np.int64), np.zeros(n), np.zeros(n, np.int64), np.zeros(2, np.int64),
-                     np.zeros(n, np.int64), np.zeros(d + 1, np.int64), allocate_cohort_logrank(3, n, n_strata, d + 1),
-                     np.zeros(d), np.zeros(d), np.zeros(d))
+    return Workspace(np.zeros(n), np.zeros(n), np.zeros(n), np.zeros(n), np.zeros(n),
+                     allocate_cohort_logrank(2, n, n_strata, d + 1), np.zeros(d), np.zeros(d), np.zeros(d))
 
 
 @kernel
 def _set_times(d, raw, ws, i, arm):
-    """Arm and PFS/dropout times of patient i (exponential; DESIGN.md section 1)."""
-    ws.arm[i] = arm
+    """PFS and dropout times of patient i in arm code ``arm`` (exponential; DESIGN.md section 1)."""
     hazard_ratio = d.hazard_ratios[max(arm - 1, 0)]  # read, then select: no branch on the arm
     hazard_ratio = hazard_ratio if arm > 0 else 1.0
     ws.event_time[i] = raw.event_unit[i] / (d.control_hazard * hazard_ratio * d.stratum_multiplier[raw.stratum[i]])
@@ -109,10 +101,10 @@ def _set_times(d, raw, ws, i, arm):
 
 
 @kernel
-def _two_arm(cl, tau, cohort):
-    """(U, V, events) of the selected dose vs control in ``cohort`` (_STAGE2 or _CG) at calendar cut tau."""
-    cohort_logrank(cl, cohort, tau, _TWO_ARMS)
-    return cl.score[0], cl.variance[0], cl.arm_events[0] + cl.arm_events[1]
+def _stage2_statistics(cl, tau):
+    """(U, V) of the selected dose vs control in the stage-2 cohort at calendar cut tau."""
+    cohort_logrank(cl, _STAGE2, tau, _TWO_ARMS)
+    return cl.score[0], cl.variance[0]
 
 
 @kernel
@@ -171,8 +163,7 @@ def _selection_time(d, ws):
         m += ws.event_time[i] <= ws.dropout_time[i]
     if m < d.selection_events:
         return last_end
-    _sort_calendar(ws, m)
-    return max(last_entry, ws.calendar[d.selection_events - 1])
+    return max(last_entry, kth_smallest(ws.calendar, m, d.selection_events, ws.cohorts.sort))
 
 
 @kernel
@@ -180,7 +171,7 @@ def _combined_z(d, ws, k, tau, selected, stage1_p_at_selection, score1, variance
     """Closed-test combination statistic at CG look k (DESIGN.md s.4 and s.6)."""
     n1, cl = d.stage1_patients, ws.cohorts
     if d.mode == _COHORT:
-        u2, v2, _ = _two_arm(cl, tau, _STAGE2)
+        u2, v2 = _stage2_statistics(cl, tau)
         z2 = u2 / math.sqrt(v2) if v2 > 0.0 else 0.0
         if n1 == 0:
             return z2
@@ -188,18 +179,18 @@ def _combined_z(d, ws, k, tau, selected, stage1_p_at_selection, score1, variance
         p1 = closed_stage1_p(ws.z, selected - 1, ws.loadings, d.adjustment == _UNADJUSTED, d.gh_nodes,
                              d.gh_weights, ws.subset)
         return combine_cohort(p1, z2, d.stage1_weight)
-    u, v, _ = _two_arm(cl, tau, _CG)
+    u, v, _ = union_logrank(cl, _STAGE1, _STAGE2, tau, selected)
     return combine_increments(stage1_p_at_selection, d.selection_information, d.information_rates[k], u, v, score1,
                               variance1)
 
 
 @kernel
-def _finish(d, ws, out, row, tau, look, reason):
+def _finish(d, ws, out, row, tau, selected, look, reason):
     """Record the end of a trial at calendar time tau."""
     enrolled = d.stage1_patients
     for i in range(d.stage1_patients, ws.entry.size):
         enrolled += ws.entry[i] < tau
-    u, v, cg_events = _two_arm(ws.cohorts, tau, _CG)
+    u, v, cg_events = union_logrank(ws.cohorts, _STAGE1, _STAGE2, tau, selected)
     out.hr_estimate[row] = math.exp(-u / v) if v > 0.0 else np.nan
     out.cg_events[row] = cg_events
     out.patients[row] = enrolled
@@ -220,7 +211,7 @@ def _selection_analysis(d, ws, raw, out, row):
     if n1 == 0:
         return 1, 0.0, 0.5, 0.0, 0.0
     sort_cohort(ws.cohorts, _STAGE1, _FIRST, n1, raw.stratum, ws.entry, ws.event_time, ws.dropout_time, ws.exit_time,
-                ws.arm)
+                raw.arm)
     selection_time = _selection_time(d, ws)
     _stage1_statistics(ws.cohorts, selection_time, d.loadings, d.correlation == _EVENT_BASED, ws.z,
                        ws.loadings)
@@ -240,55 +231,36 @@ def _selection_analysis(d, ws, raw, out, row):
 @kernel
 def _cg_cohort(d, ws, raw, selected, stage2_start):
     """Stage-2 patients on the selected dose, entering from calendar time ``stage2_start`` (+inf: stage 2
-    never starts), the stage-2 cohort and the CG cohort (control and selected dose, both stages)."""
+    never starts), and the stage-2 cohort (analysis arm 1: the selected dose)."""
     n1, n = d.stage1_patients, ws.entry.size
     entry_times(stage2_start, raw.accrual_gap[n1:], d.accrual_rates, d.accrual_starts, ws.entry[n1:])
     for i in range(n1, n):
         _set_times(d, raw, ws, i, selected * raw.arm[i])  # stage-2 arm 1 is the selected dose
-        ws.cg_arm[i] = raw.arm[i]
-    ws.cg_arm_map[:] = -1
-    ws.cg_arm_map[0] = 0
-    ws.cg_arm_map[selected] = 1
     stage2_end = n if stage2_start < np.inf else n1
     sort_cohort(ws.cohorts, _STAGE2, n1, stage2_end, raw.stratum, ws.entry, ws.event_time, ws.dropout_time,
-                ws.exit_time, ws.cg_arm)
-    join_cohorts(ws.cohorts, _STAGE1, _STAGE2, _CG, ws.cg_arm_map, ws.arm, ws.entry, ws.event_time,
-                 ws.dropout_time, ws.cg_arm)
+                ws.exit_time, raw.arm)
 
 
 @kernel
-def _sort_calendar(ws, m):
-    """Sort ws.calendar[:m] (and ws.calendar_patient[:m] alike) in place."""
-    grouped_sort(ws.calendar, ws.calendar_patient, ws.one_group, m, _ONE_GROUP, ws.calendar, ws.calendar_patient,
-                 ws.calendar_start, ws.cohorts.sort)
+def _count_at_most(values, value):
+    """Number of values <= value."""
+    count = 0
+    for v in values:
+        count += v <= value
+    return count
 
 
 @kernel
-def _count_at_most(sorted_values, value):
-    """Number of sorted_values <= value (binary search)."""
-    lo, hi = 0, sorted_values.size
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if sorted_values[mid] <= value:
-            lo = mid + 1
-        else:
-            hi = mid
-    return lo
-
-
-@kernel
-def _cg_event_times(ws, selection_time):
-    """Sorted calendar times of the CG events (a view of ws.calendar), and the end of the last CG
-    follow-up."""
+def _cg_event_times(d, ws, raw, selected, selection_time):
+    """Calendar times of the CG events, in patient order (a view of ws.calendar), and the end of the
+    last CG follow-up."""
     m = np.int64(0)  # not a literal 0: see the constants above
     last_end = selection_time
     for i in range(ws.entry.size):
-        in_cg = ws.cg_arm[i] >= 0
-        last_end = max(last_end, ws.entry[i] + ws.exit_time[i]) if in_cg else last_end
+        in_cg = (i >= d.stage1_patients) | (raw.arm[i] == 0) | (raw.arm[i] == selected)
+        last_end = max(last_end, in_cg * (ws.entry[i] + ws.exit_time[i]))  # times are finite and >= 0
         ws.calendar[m] = ws.entry[i] + ws.event_time[i]
-        ws.calendar_patient[m] = i
         m += in_cg & (ws.event_time[i] <= ws.dropout_time[i])
-    _sort_calendar(ws, m)
     return ws.calendar[:m], last_end
 
 
@@ -308,12 +280,12 @@ def simulate_trial(d, raw, ws, out, row):
     out.selection_time[row] = selection_time
     if n1 > 0 and _largest(ws.z) < d.selection_futility:
         _cg_cohort(d, ws, raw, selected, np.inf)  # stage 2 never starts
-        _finish(d, ws, out, row, selection_time, _SELECTION_LOOK, STOP_FUTILITY)
+        _finish(d, ws, out, row, selection_time, selected, _SELECTION_LOOK, STOP_FUTILITY)
         return
 
     # Stage 2 on the selected dose, then the CG looks at the D-th CG event.
     _cg_cohort(d, ws, raw, selected, selection_time + d.stage2_delay)
-    cg_event_times, last_end = _cg_event_times(ws, selection_time)
+    cg_event_times, last_end = _cg_event_times(d, ws, raw, selected, selection_time)
     m = cg_event_times.size
     n_looks = d.look_events.size
     tau = selection_time
@@ -321,19 +293,19 @@ def simulate_trial(d, raw, ws, out, row):
         target = d.look_events[k]
         reached = target <= m
         # A look is never before the selection analysis that defines the CG.
-        tau = max(cg_event_times[target - 1], selection_time) if reached else last_end
+        tau = max(kth_smallest(cg_event_times, m, target, ws.cohorts.sort), selection_time) if reached else last_end
         z = _combined_z(d, ws, k, tau, selected, stage1_p, score1, variance1)
         out.look_time[row, k] = tau
         out.look_events[row, k] = _count_at_most(cg_event_times, tau)
         out.look_z[row, k] = z
         out.look_target_reached[row, k] = reached
         if z >= d.efficacy_bounds[k]:
-            _finish(d, ws, out, row, tau, k + 1, STOP_EFFICACY)
+            _finish(d, ws, out, row, tau, selected, k + 1, STOP_EFFICACY)
             return
         if z < d.futility_bounds[k]:
-            _finish(d, ws, out, row, tau, k + 1, STOP_FUTILITY)
+            _finish(d, ws, out, row, tau, selected, k + 1, STOP_FUTILITY)
             return
-    _finish(d, ws, out, row, tau, n_looks, STOP_NONE)
+    _finish(d, ws, out, row, tau, selected, n_looks, STOP_NONE)
 
 
 @kernel
