@@ -2,8 +2,9 @@
 
 Completed chunks go to the output folder as they finish (``ChunkStore``); a run that is
 interrupted continues from them when the same command is run again, and ends with the same
-files as an uninterrupted run. The Parquet files are then assembled chunk by chunk, so memory
-stays bounded whatever the number of trials.
+files as an uninterrupted run. The Parquet rows and the summaries are assembled in chunk order
+while later chunks are still being simulated, so memory stays bounded whatever the number of
+trials, and writing overlaps the simulation instead of following it.
 """
 
 from __future__ import annotations
@@ -29,32 +30,61 @@ def run_study(config: Config, scenarios: list[Scenario], seed: int, trials: int,
     store = ChunkStore(out_dir, config.text, seed, trials, config.chunk_trials, __version__)
     store.open(fresh)
     sizes = chunk_sizes(trials, config.chunk_trials)
-    kernels = {s.name: kernel_design(s.design) for s in scenarios}
-    for index, scenario in enumerate(scenarios):
-        todo = [(c, n) for c, n in enumerate(sizes) if not store.has(scenario.name, c)]
-        progress.start(index, len(scenarios), scenario.name, trials, trials - sum(n for _, n in todo))
-        try:
-            for chunk, outputs in simulate_chunks(kernels[scenario.name], scenario.name, seed, todo, jobs):
-                store.save(scenario.name, chunk, outputs)
-                progress.advance(outputs.reject.size)
-        finally:
-            progress.finish()
-
     metadata = {"config": config.text, "config_name": config.name, "seed": str(seed),
                 "trials_per_scenario": str(trials), "chunk_trials": str(config.chunk_trials),
                 "scenarios": "\n".join(s.name for s in scenarios), "seamless_version": __version__}
     rows = []
     with ResultWriter(out_dir, metadata) as writer:
-        for scenario in scenarios:
-            d = kernels[scenario.name]
-            summary = SummaryAccumulator(scenario, d)
-            first_trial = 0
-            for chunk, size in enumerate(sizes):
-                outputs = store.load(scenario.name, chunk)
-                writer.add_trials(trials_table(scenario.name, scenario.design.arms.doses, d, outputs, first_trial))
-                summary.add(outputs)
-                first_trial += size
-            rows.append(summary.row())
+        for index, scenario in enumerate(scenarios):
+            d = kernel_design(scenario.design)
+            assembly = _Assembly(scenario, d, sizes, store, writer)
+            todo = [(c, n) for c, n in enumerate(sizes) if not store.has(scenario.name, c)]
+            progress.start(index, len(scenarios), scenario.name, trials, trials - sum(n for _, n in todo))
+            try:
+                for chunk, outputs in simulate_chunks(d, scenario.name, seed, todo, jobs):
+                    store.save(scenario.name, chunk, outputs)
+                    progress.advance(outputs.reject.size)
+                    assembly.add(chunk, outputs)
+            finally:
+                progress.finish()
+            rows.append(assembly.finish())
         written = writer.commit(rows)
     store.clear()
     return rows, written
+
+
+class _Assembly:
+    """One scenario's rows of trials.parquet and its summary, built from its chunks in chunk order
+    while later chunks are still being simulated; chunks stored by an earlier, interrupted run are
+    read back when their turn comes."""
+
+    def __init__(self, scenario: Scenario, d, sizes: list[int], store: ChunkStore, writer: ResultWriter):
+        self.scenario, self.d, self.sizes, self.store, self.writer = scenario, d, sizes, store, writer
+        self.summary = SummaryAccumulator(scenario, d)
+        self.waiting: dict[int, object] = {}
+        self.next_chunk = self.first_trial = 0
+        self._drain()
+
+    def add(self, chunk: int, outputs) -> None:
+        self.waiting[chunk] = outputs
+        self._drain()
+
+    def finish(self) -> dict:
+        self._drain()
+        return self.summary.row()
+
+    def _drain(self) -> None:
+        name = self.scenario.name
+        while self.next_chunk < len(self.sizes):
+            chunk = self.next_chunk
+            if chunk in self.waiting:
+                outputs = self.waiting.pop(chunk)
+            elif self.store.has(name, chunk):
+                outputs = self.store.load(name, chunk)
+            else:
+                return
+            self.writer.add_trials(trials_table(name, self.scenario.design.arms.doses, self.d, outputs,
+                                                self.first_trial))
+            self.summary.add(outputs)
+            self.first_trial += self.sizes[chunk]
+            self.next_chunk += 1
