@@ -229,7 +229,7 @@ def _selection_analysis(d, ws, raw, out, row):
 
 
 @kernel
-def _cg_cohort(d, ws, raw, selected, stage2_start):
+def _stage2_cohort(d, ws, raw, selected, stage2_start):
     """Stage-2 patients on the selected dose, entering from calendar time ``stage2_start`` (+inf: stage 2
     never starts), and the stage-2 cohort (analysis arm 1: the selected dose)."""
     n1, n = d.stage1_patients, ws.entry.size
@@ -279,12 +279,12 @@ def simulate_trial(d, raw, ws, out, row):
     out.selected[row] = selected
     out.selection_time[row] = selection_time
     if n1 > 0 and _largest(ws.z) < d.selection_futility:
-        _cg_cohort(d, ws, raw, selected, np.inf)  # stage 2 never starts
+        _stage2_cohort(d, ws, raw, selected, np.inf)  # stage 2 never starts
         _finish(d, ws, out, row, selection_time, selected, _SELECTION_LOOK, STOP_FUTILITY)
         return
 
     # Stage 2 on the selected dose, then the CG looks at the D-th CG event.
-    _cg_cohort(d, ws, raw, selected, selection_time + d.stage2_delay)
+    _stage2_cohort(d, ws, raw, selected, selection_time + d.stage2_delay)
     cg_event_times, last_end = _cg_event_times(d, ws, raw, selected, selection_time)
     m = cg_event_times.size
     n_looks = d.look_events.size
