@@ -99,6 +99,12 @@ def allocate_cohort_logrank(n_cohorts: int, n_patients: int, n_strata: int, n_ar
 
 
 @kernel
+def _row_code(i, stratum, event_time, dropout_time, analysis_arm):
+    """Code of patient i in a cohort's rows: stratum, analysis arm, and _EVENT if T <= C."""
+    return (stratum[i] << _STRATUM_SHIFT) | (analysis_arm[i] << _ARM_SHIFT) | (event_time[i] <= dropout_time[i])
+
+
+@kernel
 def _fill_rows(cl, c, stratum, entry, event_time, dropout_time, analysis_arm):
     """The per-patient values of cohort row c in by_exit and in by_entry order."""
     by_exit, exit_entry, exit_code = cl.by_exit[c], cl.exit_entry[c], cl.exit_code[c]
@@ -107,14 +113,12 @@ def _fill_rows(cl, c, stratum, entry, event_time, dropout_time, analysis_arm):
     for p in range(cl.stratum_start[c, -1]):
         i = by_exit[p]
         exit_entry[p] = entry[i]
-        exit_code[p] = (stratum[i] << _STRATUM_SHIFT) | (analysis_arm[i] << _ARM_SHIFT) | \
-            (event_time[i] <= dropout_time[i])
+        exit_code[p] = _row_code(i, stratum, event_time, dropout_time, analysis_arm)
         i = by_entry[p]
         entry_entry[p] = entry[i]
         entry_exit[p] = min(event_time[i], dropout_time[i])
         entry_dropout[p] = dropout_time[i]
-        entry_code[p] = (stratum[i] << _STRATUM_SHIFT) | (analysis_arm[i] << _ARM_SHIFT) | \
-            (event_time[i] <= dropout_time[i])
+        entry_code[p] = _row_code(i, stratum, event_time, dropout_time, analysis_arm)
 
 
 @kernel
@@ -136,6 +140,15 @@ def sort_cohort(cl, c, lo, hi, stratum, entry, event_time, dropout_time, exit_ti
 
 
 @kernel
+def _observed(code, e, x, tau):
+    """(event by cut tau, own exit by cut tau) of a patient with row code ``code``, entry e and
+    exit x. An event counts when on the calendar (e + T <= tau), so the event that defines a look
+    always counts at it."""
+    event = ((code & _EVENT) == 1) & (e + x <= tau)
+    return event, event | (((code & _EVENT) == 0) & (x <= tau - e))
+
+
+@kernel
 def _collect(cl, c, tau):
     """The sequence of cohort c at cut tau (row c of cl.time, cl.code; cl.length[c]): the own exits
     (by stratum and exit) and the administrative censorings (by stratum and decreasing entry),
@@ -153,9 +166,7 @@ def _collect(cl, c, tau):
     w = 0
     for p in range(n):
         e, x, code = exit_entry[p], exit_exit[p], exit_code[p]
-        # Event on the calendar (e + T <= tau), so the event that defines a look always counts at it.
-        event = ((code & _EVENT) == 1) & (e + x <= tau)
-        own = event | (((code & _EVENT) == 0) & (x <= tau - e))
+        event, own = _observed(code, e, x, tau)
         own_time[w] = x
         own_code[w] = (code & ~_EVENT) | event
         w += (e < tau) & own
@@ -163,8 +174,8 @@ def _collect(cl, c, tau):
     n_own = w
     w = 0
     for p in range(n):
-        e, x, code = entry_entry[p], entry_exit[p], entry_code[p]
-        own = (((code & _EVENT) == 1) & (e + x <= tau)) | (((code & _EVENT) == 0) & (x <= tau - e))
+        e, code = entry_entry[p], entry_code[p]
+        own = _observed(code, e, entry_exit[p], tau)[1]
         censor_time[w] = min(entry_dropout[p], tau - e)
         censor_code[w] = (code & ~_EVENT) | _CENSORED
         w += (e < tau) & (own == 0)
@@ -210,6 +221,14 @@ def _terms(d, arm_events, y_arm, y_control):
 
 
 @kernel
+def _tied_with_next(time, code, k):
+    """Whether record k and the next are own exits of one stratum at the same time."""
+    c, following = code[k], code[k + 1]
+    return (((c | following) & _CENSORED) == 0) & ((c >> _STRATUM_SHIFT) == (following >> _STRATUM_SHIFT)) & \
+        (time[k + 1] == time[k])
+
+
+@kernel
 def _sweep(cl, row, arm):
     """(U, V, events in the arm, events in control) of analysis arm ``arm`` vs arm 0 in collected
     sequence ``row``; records of other arms are in neither risk set. At risk at a record's time:
@@ -228,13 +247,11 @@ def _sweep(cl, row, arm):
     score_terms, variance_terms = cl.score_terms, cl.variance_terms
     arm_total = control_total = ties = 0
     for k in range(n):
-        c, following = code[k], code[k + 1]
-        a = (c >> _ARM_SHIFT) & _ARM_MASK
-        event = (c & _EVENT) == 1
+        a = (code[k] >> _ARM_SHIFT) & _ARM_MASK
+        event = (code[k] & _EVENT) == 1
         arm_total += event & (a == arm)
         control_total += event & (a == 0)
-        ties += (((c | following) & _CENSORED) == 0) & ((c >> _STRATUM_SHIFT) == (following >> _STRATUM_SHIFT)) & \
-            (time[k + 1] == time[k])
+        ties += _tied_with_next(time, code, k)
         score_terms[k], variance_terms[k] = _terms(1.0 if event & ((a == arm) | (a == 0)) else 0.0,
                                                    1.0 if event & (a == arm) else 0.0,
                                                    arm_at_risk[k], control_at_risk[k])
@@ -257,15 +274,13 @@ def _tied_sums(code, time, n, arm_at_risk, control_at_risk, arm):
     tied = False
     y_arm = y_control = 0.0
     for k in range(n):
-        c, following = code[k], code[k + 1]
-        a = (c >> _ARM_SHIFT) & _ARM_MASK
-        event = c & _EVENT
+        a = (code[k] >> _ARM_SHIFT) & _ARM_MASK
+        event = code[k] & _EVENT
         arm_events += event & (a == arm)
         control_events += event & (a == 0)
         if not tied:
             y_arm, y_control = arm_at_risk[k], control_at_risk[k]
-        tied = (((c | following) & _CENSORED) == 0) & ((following >> _STRATUM_SHIFT) == (c >> _STRATUM_SHIFT)) & \
-            (time[k + 1] == time[k])
+        tied = _tied_with_next(time, code, k)
         if not tied:
             score_term, variance_term = _terms(arm_events + control_events, arm_events, y_arm, y_control)
             score += score_term

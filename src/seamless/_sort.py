@@ -46,6 +46,12 @@ def _exclusive_prefix(counts, lo, hi):
 
 
 @kernel
+def _bucket(key_bits, lowest):
+    """Bucket of a key (its float64 bits) with buckets from ``lowest`` on; smaller keys share bucket 0."""
+    return max((key_bits >> _BUCKET_SHIFT) - lowest, 0)
+
+
+@kernel
 def _bucket_range(bits, n):
     """(lowest bucket, number of buckets) of keys 0..n-1 (their float64 bits): MAX_BUCKETS buckets at
     most, ending at the largest key's."""
@@ -66,7 +72,7 @@ def _bucket_pass(keys, payload, group, n, scratch):
     counts, bucket = scratch.counts, scratch.bucket
     counts[:n_buckets] = 0
     for k in range(n):
-        bucket[k] = max((bits[k] >> _BUCKET_SHIFT) - lowest, 0)
+        bucket[k] = _bucket(bits[k], lowest)
         counts[bucket[k]] += 1
     _exclusive_prefix(counts, 0, n_buckets)
     for k in range(n):
@@ -85,7 +91,7 @@ def kth_smallest(keys, n, k, scratch):
     counts = scratch.counts
     counts[:n_buckets] = 0
     for i in range(n):
-        counts[max((bits[i] >> _BUCKET_SHIFT) - lowest, 0)] += 1
+        counts[_bucket(bits[i], lowest)] += 1
     target, below = 0, 0
     while below + counts[target] < k:
         below += counts[target]
@@ -93,7 +99,7 @@ def kth_smallest(keys, n, k, scratch):
     m = 0
     for i in range(n):  # the target bucket's keys, compacted without a branch
         scratch.keys[m] = keys[i]
-        m += max((bits[i] >> _BUCKET_SHIFT) - lowest, 0) == target
+        m += _bucket(bits[i], lowest) == target
     selected = scratch.keys[:m]
     for i in range(1, m):  # insertion sort of a few keys
         key, j = selected[i], i - 1

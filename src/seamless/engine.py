@@ -16,6 +16,7 @@ from seamless._cohort_logrank import allocate_cohort_logrank, cohort_logrank, so
 from seamless._jit import kernel
 from seamless._sort import kth_smallest
 from seamless.combination import closed_stage1_p, combine_cohort, combine_increments
+from seamless.design import Adjustment, Correlation, Mode, SelectionRule, Trigger
 from seamless.dunnett import _dunnett_p
 from seamless.patients import allocate_patients, draw_patients, entry_times
 
@@ -27,12 +28,12 @@ __all__ = ["TrialOutputs", "Workspace", "allocate_outputs", "allocate_workspace"
 # separate specialisation of the callee for each literal Python int.
 STOP_NONE, STOP_EFFICACY, STOP_FUTILITY = np.int64(0), np.int64(1), np.int64(2)
 
-# Integer values of the config enums, as the kernels see them.
-_FOLLOWUP, _EVENTS = 0, 1
-_BEST, _EPSILON, _FIXED = 0, 1, 2
-_DUNNETT, _UNADJUSTED = 0, 1
-_ALLOCATION, _EVENT_BASED = 0, 1
-_COHORT, _INCREMENTS = 0, 1
+# The design enums as the kernels see them (KernelDesign holds their integer values).
+_FOLLOWUP = int(Trigger.FOLLOWUP)
+_EPSILON, _FIXED = int(SelectionRule.EPSILON), int(SelectionRule.FIXED)
+_DUNNETT, _UNADJUSTED = int(Adjustment.DUNNETT), int(Adjustment.NONE)
+_EVENT_BASED = int(Correlation.EVENTS)
+_COHORT = int(Mode.COHORT)
 
 # Rows of the cohort orderings in ``Workspace.cohorts``: the stage-1 cohort, the stage-2 cohort (whose
 # analysis arm 1 is the selected dose); their union is the CG.

@@ -35,18 +35,18 @@ class KernelDesign(NamedTuple):
     control_hazard: float           # per month
     hazard_ratios: np.ndarray       # (n_doses,)
     dropout_hazard: float           # per month
-    trigger: int                    # config.Trigger
+    trigger: int                    # design.Trigger
     followup_months: float
     selection_events: int
     stage2_delay: float
-    rule: int                       # config.SelectionRule
+    rule: int                       # design.SelectionRule
     epsilon: float
     fixed_dose: int                 # arm code of the fixed dose (rule FIXED), else 0
     selection_futility: float       # stop at selection if the best stage-1 z is below; -inf: never
-    adjustment: int                 # config.Adjustment
-    correlation: int                # config.Correlation
+    adjustment: int                 # design.Adjustment
+    correlation: int                # design.Correlation
     loadings: np.ndarray            # (n_doses,) allocation-based Dunnett loadings
-    mode: int                       # config.Mode
+    mode: int                       # design.Mode
     look_events: np.ndarray         # (K,) CG event targets
     information_rates: np.ndarray   # (K,)
     efficacy_bounds: np.ndarray     # (K,) +inf: no efficacy stop
