@@ -75,3 +75,35 @@ def test_union_of_two_cohorts_is_the_cg(seed, ties):
         np.testing.assert_allclose(score, want_score[0], rtol=1e-12, atol=1e-12)
         np.testing.assert_allclose(variance, want_variance[0], rtol=1e-12, atol=1e-12)
         assert events == want_events.sum()
+
+
+@pytest.mark.parametrize(("a_length", "b_length"), [(0, 0), (0, 5), (4, 0), (1, 1), (7, 8), (30, 17), (64, 64)])
+def test_merge_from_both_ends_is_the_ordered_union(a_length, b_length):
+    """Both sequences ordered by (stratum, time, own exit before censoring), with full ties across and
+    within them: the merge is their stable ordered union, a's records first on full ties."""
+    from seamless._cohort_logrank import _CENSORED, _STRATUM_SHIFT, _merge
+
+    rng = np.random.default_rng(a_length * 100 + b_length)
+    n_strata = 3
+
+    def sequence(length):
+        stratum = rng.integers(0, n_strata, length)
+        time = rng.integers(1, 6, length).astype(float)  # few distinct times: many ties
+        censored = rng.integers(0, 2, length)
+        order = np.lexsort((censored, time, stratum))
+        code = (stratum[order] << _STRATUM_SHIFT) | (censored[order] * _CENSORED) | (rng.integers(0, 2, length) << 2)
+        return np.append(time[order], np.inf), np.append(code, n_strata << _STRATUM_SHIFT)
+
+    a_time, a_code = sequence(a_length)
+    b_time, b_code = sequence(b_length)
+    time, code = np.zeros(a_length + b_length + 1), np.zeros(a_length + b_length + 1, np.int64)
+    n = _merge(a_time, a_code, np.int64(a_length), b_time, b_code, np.int64(b_length), time, code)
+
+    all_time = np.concatenate([a_time[:-1], b_time[:-1]])
+    all_code = np.concatenate([a_code[:-1], b_code[:-1]])
+    source = np.repeat([0, 1], [a_length, b_length])
+    order = np.lexsort((np.arange(n), source, all_code & _CENSORED, all_time, all_code >> _STRATUM_SHIFT))
+    assert n == a_length + b_length
+    np.testing.assert_array_equal(time[:n], all_time[order])
+    np.testing.assert_array_equal(code[:n], all_code[order])
+    assert time[n] == np.inf and code[n] == n_strata << _STRATUM_SHIFT

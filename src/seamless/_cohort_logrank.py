@@ -180,31 +180,63 @@ def _collect(cl, c, tau):
         censor_code[w] = (code & ~_EVENT) | _CENSORED
         w += (e < tau) & (own == 0)
     censor_time[w], censor_code[w] = np.inf, sentinel
-    cl.length[c] = _merge(own_time, own_code, n_own, censor_time, censor_code, w, -1, cl.time[c], cl.code[c])
+    cl.length[c] = _merge(own_time, own_code, n_own, censor_time, censor_code, w, cl.time[c], cl.code[c])
 
 
 @kernel
-def _merge(a_time, a_code, a_length, b_time, b_code, b_length, a_arm, time, code):
+def _merge(a_time, a_code, a_length, b_time, b_code, b_length, time, code):
     """Sequences a and b (each ordered by stratum, time, own exit before censoring, and closed by a
-    sentinel) merged in that order into time/code, a's first on full ties; returns the length. With
-    a_arm >= 0 only a's records of arms 0 and a_arm are kept, as arms 0 and 1."""
+    sentinel) merged in that order into time/code, a's first on full ties; returns the length.
+
+    The merge runs from both ends at once, the smallest records forwards and the largest backwards:
+    each step waits for the previous one's comparison, so two independent chains take about the time
+    of one. Both use the same order, so together they place every record exactly once; with n odd both
+    place the middle record, the last one left."""
     a_bits, b_bits, bits = a_time.view(np.int64), b_time.view(np.int64), time.view(np.int64)
+    n = a_length + b_length
     i = j = w = 0
-    for _ in range(a_length + b_length):
+    i_back, j_back = a_length - 1, b_length - 1
+    for w_back in range(n - 1, n // 2 - 1, -1):
         a_t, b_t, a_c, b_c = a_bits[i], b_bits[j], a_code[i], b_code[j]
-        a_stratum, b_stratum = a_c >> _STRATUM_SHIFT, b_c >> _STRATUM_SHIFT
-        take_b = (b_stratum < a_stratum) | ((b_stratum == a_stratum) & (
-            (b_t < a_t) | ((b_t == a_t) & ((b_c & _CENSORED) < (a_c & _CENSORED)))))
-        a_arm_of = (a_c >> _ARM_SHIFT) & _ARM_MASK
-        keep_a = (a_arm < 0) | (a_arm_of == 0) | (a_arm_of == a_arm)
-        mapped = (a_c & ~(_ARM_MASK << _ARM_SHIFT)) | ((a_arm_of == a_arm) << _ARM_SHIFT)
-        a_c = a_c if a_arm < 0 else mapped
+        take_b = _before(b_c, b_t, a_c, a_t)
         bits[w] = b_t if take_b else a_t
         code[w] = b_c if take_b else a_c
-        w += take_b | keep_a
+        w += 1
         j += take_b
         i += not take_b
-    time[w], code[w] = a_time[i], a_code[i]  # both at their sentinels
+        # Backwards: the larger of the two last records, b's on full ties; an exhausted sequence is
+        # read at 0 and never taken.
+        a_t, b_t = a_bits[max(i_back, 0)], b_bits[max(j_back, 0)]
+        a_c, b_c = a_code[max(i_back, 0)], b_code[max(j_back, 0)]
+        take_b = (j_back >= 0) & ((i_back < 0) | (_before(b_c, b_t, a_c, a_t) == 0))
+        bits[w_back] = b_t if take_b else a_t
+        code[w_back] = b_c if take_b else a_c
+        j_back -= take_b
+        i_back -= not take_b
+    time[n], code[n] = a_time[a_length], a_code[a_length]  # the sentinel
+    return n
+
+
+@kernel
+def _before(x_code, x_bits, y_code, y_bits):
+    """Whether record x comes strictly before record y: by stratum, then time (as its bits), then own
+    exit before censoring."""
+    x_stratum, y_stratum = x_code >> _STRATUM_SHIFT, y_code >> _STRATUM_SHIFT
+    return (x_stratum < y_stratum) | ((x_stratum == y_stratum) & (
+        (x_bits < y_bits) | ((x_bits == y_bits) & ((x_code & _CENSORED) < (y_code & _CENSORED)))))
+
+
+@kernel
+def _pair(time, code, length, arm, pair_time, pair_code):
+    """The records of analysis arms 0 and ``arm`` of a collected sequence, the latter as arm 1, with
+    the sentinel, into pair_time/pair_code; returns their number."""
+    w = 0
+    for k in range(length):
+        a = (code[k] >> _ARM_SHIFT) & _ARM_MASK
+        pair_time[w] = time[k]
+        pair_code[w] = (code[k] & ~(_ARM_MASK << _ARM_SHIFT)) | ((a == arm) << _ARM_SHIFT)
+        w += (a == 0) | (a == arm)
+    pair_time[w], pair_code[w] = time[length], code[length]
     return w
 
 
@@ -307,7 +339,8 @@ def union_logrank(cl, first, second, tau, first_arm):
     _collect(cl, first, tau)
     _collect(cl, second, tau)
     u = cl.cut.size
-    cl.length[u] = _merge(cl.time[first], cl.code[first], cl.length[first], cl.time[second], cl.code[second],
-                          cl.length[second], first_arm, cl.time[u], cl.code[u])
+    n_pair = _pair(cl.time[first], cl.code[first], cl.length[first], first_arm, cl.own_time, cl.own_code)
+    cl.length[u] = _merge(cl.own_time, cl.own_code, n_pair, cl.time[second], cl.code[second], cl.length[second],
+                          cl.time[u], cl.code[u])
     score, variance, arm_events, control_events = _sweep(cl, u, 1)
     return score, variance, arm_events + control_events
