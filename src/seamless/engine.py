@@ -94,9 +94,7 @@ def allocate_workspace(n_patients: int, n_doses: int, n_strata: int) -> Workspac
 @kernel
 def _set_times(d, raw, ws, i, arm):
     """PFS and dropout times of patient i in arm code ``arm`` (exponential; DESIGN.md section 1)."""
-    hazard_ratio = d.hazard_ratios[max(arm - 1, 0)]  # read, then select: no branch on the arm
-    hazard_ratio = hazard_ratio if arm > 0 else 1.0
-    ws.event_time[i] = raw.event_unit[i] / (d.control_hazard * hazard_ratio * d.stratum_multiplier[raw.stratum[i]])
+    ws.event_time[i] = raw.event_unit[i] / (d.arm_hazard[arm] * d.stratum_multiplier[raw.stratum[i]])
     ws.dropout_time[i] = raw.dropout_unit[i] / d.dropout_hazard if d.dropout_hazard > 0.0 else np.inf
     ws.exit_time[i] = min(ws.event_time[i], ws.dropout_time[i])
 

@@ -34,6 +34,7 @@ class KernelDesign(NamedTuple):
     accrual_starts: np.ndarray      # calendar month each piece starts (first is 0)
     control_hazard: float           # per month
     hazard_ratios: np.ndarray       # (n_doses,)
+    arm_hazard: np.ndarray          # (n_doses + 1,) by arm code: control_hazard * hazard ratio (1 for control)
     dropout_hazard: float           # per month
     trigger: int                    # design.Trigger
     followup_months: float
@@ -99,6 +100,8 @@ def kernel_design(design: Design) -> KernelDesign:
     cumprob[-1] = 1.0
     bounds = _efficacy_bounds(an.information_rates, an.alpha, an.spending, an.efficacy_looks)
     has_stage1 = s1.patients > 0
+    control_hazard = math.log(2.0) / design.outcome.control_median_months
+    hazard_ratios = np.array(design.outcome.hazard_ratios, dtype=np.float64)
     return KernelDesign(
         n_doses=n_doses,
         stage1_patients=s1.patients,
@@ -110,8 +113,9 @@ def kernel_design(design: Design) -> KernelDesign:
         stratum_multiplier=mults,
         accrual_rates=np.array(design.accrual.rates, dtype=np.float64),
         accrual_starts=np.array((0.0, *design.accrual.change_months), dtype=np.float64),
-        control_hazard=math.log(2.0) / design.outcome.control_median_months,
-        hazard_ratios=np.array(design.outcome.hazard_ratios, dtype=np.float64),
+        control_hazard=control_hazard,
+        hazard_ratios=hazard_ratios,
+        arm_hazard=control_hazard * np.concatenate([[1.0], hazard_ratios]),
         dropout_hazard=-math.log1p(-design.outcome.dropout_per_year) / 12.0,
         trigger=int(sel.trigger),
         followup_months=sel.followup_months,
