@@ -16,7 +16,9 @@ At a cut, `_collect` gathers both and merges them into the cohort's sequence: it
 stratum, then time, an administrative censoring after the own exits at its time (a patient
 censored at t is still at risk at t). In that order the patients at risk at a record's time are
 the records from it to its stratum's end, so `_sweep` counts them backwards and then adds the
-log-rank terms forwards, tied own exits as one group. This is the log-rank of
+log-rank terms forwards, tied own exits as one group. With more than two arms, each arm is swept
+over its and control's records only, picked from the sequence first (`_pair`): the other arms'
+records are in neither risk set and add zero terms. This is the log-rank of
 `logrank._logrank_many_to_one` on the observed (time, event) data in linear time.
 
 Two cohorts whose patients all enter one after the other (stage 1, then stage 2) have as union
@@ -261,13 +263,12 @@ def _tied_with_next(time, code, k):
 
 
 @kernel
-def _sweep(cl, row, arm):
-    """(U, V, events in the arm, events in control) of analysis arm ``arm`` vs arm 0 in collected
-    sequence ``row``; records of other arms are in neither risk set. At risk at a record's time:
+def _sweep(cl, time, code, n, arm):
+    """(U, V, events in the arm, events in control) of analysis arm ``arm`` vs arm 0 in the collected
+    sequence time[:n + 1], code[:n + 1]; records of other arms are in neither risk set. At risk at a record's time:
     the records from it to its stratum's end, counted backwards. Without tied own exits every
     record is its own term, computed for all records at once (a loop the compiler vectorizes) and
     summed in order; with ties, `_tied_sums`."""
-    time, code, n = cl.time[row], cl.code[row], cl.length[row]
     arm_at_risk, control_at_risk = cl.arm_at_risk, cl.control_at_risk
     in_arm = in_control = 0
     for k in range(n - 1, -1, -1):
@@ -327,8 +328,14 @@ def cohort_logrank(cl, c, tau, n_arms):
     `sort_cohort`) at calendar cut tau, among the patients entered before tau. Writes cl.score,
     cl.variance (U, V of arm a at a - 1) and cl.arm_events."""
     _collect(cl, c, tau)
-    for a in range(1, n_arms):  # one branch-free sweep per arm beats one branching sweep over all
-        cl.score[a - 1], cl.variance[a - 1], cl.arm_events[a], cl.arm_events[0] = _sweep(cl, c, a)
+    time, code, n = cl.time[c], cl.code[c], cl.length[c]
+    if n_arms == 2:
+        cl.score[0], cl.variance[0], cl.arm_events[1], cl.arm_events[0] = _sweep(cl, time, code, n, 1)
+        return
+    for a in range(1, n_arms):  # each arm's sweep runs over its and control's records only
+        n_pair = _pair(time, code, n, a, cl.own_time, cl.own_code)
+        cl.score[a - 1], cl.variance[a - 1], cl.arm_events[a], cl.arm_events[0] = _sweep(cl, cl.own_time, cl.own_code,
+                                                                                      n_pair, 1)
 
 
 @kernel
@@ -342,5 +349,5 @@ def union_logrank(cl, first, second, tau, first_arm):
     n_pair = _pair(cl.time[first], cl.code[first], cl.length[first], first_arm, cl.own_time, cl.own_code)
     cl.length[u] = _merge(cl.own_time, cl.own_code, n_pair, cl.time[second], cl.code[second], cl.length[second],
                           cl.time[u], cl.code[u])
-    score, variance, arm_events, control_events = _sweep(cl, u, 1)
+    score, variance, arm_events, control_events = _sweep(cl, cl.time[u], cl.code[u], cl.length[u], 1)
     return score, variance, arm_events + control_events
