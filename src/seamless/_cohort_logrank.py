@@ -271,9 +271,12 @@ def _sweep(cl, time, code, n, arm):
     summed in order; with ties, `_tied_sums`."""
     arm_at_risk, control_at_risk = cl.arm_at_risk, cl.control_at_risk
     in_arm = in_control = 0
+    following = code[n] >> _STRATUM_SHIFT  # the stratum of the record after k
     for k in range(n - 1, -1, -1):
-        same_stratum = (code[k] >> _STRATUM_SHIFT) == (code[k + 1] >> _STRATUM_SHIFT)
-        a = (code[k] >> _ARM_SHIFT) & _ARM_MASK
+        c = code[k]
+        same_stratum = (c >> _STRATUM_SHIFT) == following
+        following = c >> _STRATUM_SHIFT
+        a = (c >> _ARM_SHIFT) & _ARM_MASK
         in_arm = (in_arm if same_stratum else 0) + (a == arm)
         in_control = (in_control if same_stratum else 0) + (a == 0)
         arm_at_risk[k], control_at_risk[k] = in_arm, in_control
