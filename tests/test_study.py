@@ -137,3 +137,23 @@ def test_numba_cache_goes_where_asked(config_path, tmp_path):
                              "--numba-cache-dir", str(cache)], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert list(cache.rglob("*.nbi")), "no numba index files in the requested cache folder"
+
+
+def test_trials_are_written_in_row_groups_of_whole_chunks(tmp_path):
+    """Chunks gather into row groups of at least ROW_GROUP_ROWS rows; the rest is the last group."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from seamless.output import ROW_GROUP_ROWS, ResultWriter
+
+    chunk = 3000
+    with ResultWriter(tmp_path, {"seed": "1"}) as writer:
+        for c in range(9):
+            writer.add_trials(pa.table({"trial": list(range(c * chunk, (c + 1) * chunk))}))
+        writer.commit([{"scenario": "s"}])
+    trials = pq.ParquetFile(tmp_path / "trials.parquet")
+    sizes = [trials.metadata.row_group(g).num_rows for g in range(trials.num_row_groups)]
+    whole = -(-ROW_GROUP_ROWS // chunk) * chunk
+    assert sizes == [whole, whole, 9 * chunk - 2 * whole]
+    assert trials.read().column("trial").to_pylist() == list(range(9 * chunk))
+    assert trials.schema_arrow.metadata[b"seed"] == b"1"
