@@ -66,7 +66,7 @@ class CohortLogrank(NamedTuple):
     entry_code: np.ndarray        # (n_cohorts, n) code
     sort: object                  # _sort.SortScratch
     next_slot: np.ndarray         # (H,)
-    own_time: np.ndarray          # (n + 1,) own exits at the cut, by stratum and time (scratch)
+    own_time: np.ndarray          # (n + 1,) own exits at the cut, by stratum and time; then a pair (scratch)
     own_code: np.ndarray          # (n + 1,)
     censor_time: np.ndarray       # (n + 1,) administrative censorings at the cut, likewise (scratch)
     censor_code: np.ndarray       # (n + 1,)
@@ -265,10 +265,10 @@ def _tied_with_next(time, code, k):
 @kernel
 def _sweep(cl, time, code, n, arm):
     """(U, V, events in the arm, events in control) of analysis arm ``arm`` vs arm 0 in the collected
-    sequence time[:n + 1], code[:n + 1]; records of other arms are in neither risk set. At risk at a record's time:
-    the records from it to its stratum's end, counted backwards. Without tied own exits every
-    record is its own term, computed for all records at once (a loop the compiler vectorizes) and
-    summed in order; with ties, `_tied_sums`."""
+    sequence time[:n + 1], code[:n + 1]; records of other arms are in neither risk set. At risk at a
+    record's time: the records from it to its stratum's end, counted backwards. Without tied own
+    exits every record is its own term, computed for all records at once (a loop the compiler
+    vectorizes) and summed in order; with ties, `_tied_sums`."""
     arm_at_risk, control_at_risk = cl.arm_at_risk, cl.control_at_risk
     in_arm = in_control = 0
     following = code[n] >> _STRATUM_SHIFT  # the stratum of the record after k

@@ -1,8 +1,8 @@
 """Parquet files of a run: one row per trial, one row per scenario. The only module using pyarrow.
 
 ``ResultWriter`` streams the per-trial table chunk by chunk, in row groups of at least
-ROW_GROUP_ROWS rows, and writes the summary at the end. Both go to temporary names and are renamed into place by ``commit`` only
-when complete: files are written whole or not at all.
+ROW_GROUP_ROWS rows, and writes the summary at the end. Both go to temporary names and are
+renamed into place by ``commit`` only when complete: files are written whole or not at all.
 """
 
 from __future__ import annotations
