@@ -1,8 +1,59 @@
-"""The one place where numba options are set for every compiled kernel."""
+"""The one place where numba options are set for every compiled kernel.
+
+numba checks a cached kernel against its own source file only: a kernel whose callee changed in
+another file would load its stale machine code. So the package's cached kernels are dropped
+whenever any of its source files differs from the sources they were compiled from.
+"""
+
+import hashlib
+from pathlib import Path
 
 import numba
 
 __all__ = ["kernel"]
+
+_STAMP = "seamless-sources.sha256"
+
+
+def _sources_digest() -> str:
+    digest = hashlib.sha256()
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def _cache_folder() -> Path | None:
+    """Where numba caches this package's kernels, found by numba's own rules (NUMBA_CACHE_DIR, else
+    beside the sources, else the user's cache folder); None if it caches nowhere."""
+    from numba.core.caching import CacheImpl  # holds numba's cache locators, in the order it tries them
+
+    for locator_class in CacheImpl._locator_classes:
+        locator = locator_class.from_function(_sources_digest, __file__)
+        if locator is not None:
+            return Path(locator.get_cache_path())
+    return None
+
+
+def _drop_stale_kernels() -> None:
+    folder = _cache_folder()
+    if folder is None:
+        return
+    digest, stamp = _sources_digest(), folder / _STAMP
+    try:
+        if stamp.read_text() == digest:
+            return
+    except OSError:
+        pass
+    for cached in folder.glob("*.nb[ic]"):
+        cached.unlink(missing_ok=True)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        stamp.write_text(digest)
+    except OSError:
+        pass  # numba cannot write there either
+
+
+_drop_stale_kernels()
 
 #: Decorator for all compiled kernels: cached on disk (NUMBA_CACHE_DIR moves the cache),
 #: numpy error semantics (division by zero gives inf/nan, never raises inside a kernel).
