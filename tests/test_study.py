@@ -139,21 +139,19 @@ def test_numba_cache_goes_where_asked(config_path, tmp_path):
     assert list(cache.rglob("*.nbi")), "no numba index files in the requested cache folder"
 
 
-def test_trials_are_written_in_row_groups_of_whole_chunks(tmp_path):
-    """Chunks gather into row groups of at least ROW_GROUP_ROWS rows; the rest is the last group."""
-    import pyarrow as pa
+def test_trials_are_written_in_row_groups_of_whole_chunks(tmp_path, default_text):
+    """A scenario's chunks gather, in order, into row groups of at least ROW_GROUP_ROWS trials; the
+    last group holds what is left."""
     import pyarrow.parquet as pq
 
-    from seamless.output import ROW_GROUP_ROWS, ResultWriter
+    from seamless.output import ROW_GROUP_ROWS
 
-    chunk = 3000
-    with ResultWriter(tmp_path, {"seed": "1"}) as writer:
-        for c in range(9):
-            writer.add_trials(pa.table({"trial": list(range(c * chunk, (c + 1) * chunk))}))
-        writer.commit([{"scenario": "s"}])
-    trials = pq.ParquetFile(tmp_path / "trials.parquet")
+    assert ROW_GROUP_ROWS == 10_000  # the sizes below assume it
+    config_path = tmp_path / "groups.toml"
+    config_path.write_text(default_text.replace("chunk_trials = 1000", "chunk_trials = 4000"))
+    assert main([str(config_path), "--trials", "22000", "--scenario", "null", "--jobs", "2",
+                 "--out", str(tmp_path / "o"), "--quiet"]) == 0
+    trials = pq.ParquetFile(tmp_path / "o" / "trials.parquet")
     sizes = [trials.metadata.row_group(g).num_rows for g in range(trials.num_row_groups)]
-    whole = -(-ROW_GROUP_ROWS // chunk) * chunk
-    assert sizes == [whole, whole, 9 * chunk - 2 * whole]
-    assert trials.read().column("trial").to_pylist() == list(range(9 * chunk))
-    assert trials.schema_arrow.metadata[b"seed"] == b"1"
+    assert sizes == [12_000, 10_000]  # three chunks of 4000; two more and the last of 2000
+    assert trials.read(columns=["trial"]).column("trial").to_pylist() == list(range(22_000))

@@ -11,10 +11,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+
 from seamless import __version__
 from seamless.design import Config, Scenario
 from seamless.kernel_design import kernel_design
-from seamless.output import ResultWriter, trials_table
+from seamless.engine import TrialOutputs
+from seamless.output import ROW_GROUP_ROWS, ResultWriter, trials_table
 from seamless.progress import Progress
 from seamless.runner import chunk_sizes, simulate_chunks
 from seamless.store import ChunkStore
@@ -62,6 +65,7 @@ class _Assembly:
         self.scenario, self.d, self.sizes, self.store, self.writer = scenario, d, sizes, store, writer
         self.summary = SummaryAccumulator(scenario, d)
         self.waiting: dict[int, object] = {}
+        self.batch: list = []  # chunks in order, not yet written: one row group and one summary update
         self.next_chunk = self.first_trial = 0
         self._drain()
 
@@ -83,8 +87,15 @@ class _Assembly:
                 outputs = self.store.load(name, chunk)
             else:
                 return
-            self.writer.add_trials(trials_table(name, self.scenario.design.arms.doses, self.d, outputs,
-                                                self.first_trial))
-            self.summary.add(outputs)
-            self.first_trial += self.sizes[chunk]
+            self.batch.append(outputs)
             self.next_chunk += 1
+            if sum(b.reject.size for b in self.batch) >= ROW_GROUP_ROWS or self.next_chunk == len(self.sizes):
+                self._write_batch()
+
+    def _write_batch(self) -> None:
+        outputs = TrialOutputs(*(np.concatenate(field) for field in zip(*self.batch)))
+        self.writer.add_trials(trials_table(self.scenario.name, self.scenario.design.arms.doses, self.d, outputs,
+                                            self.first_trial))
+        self.summary.add(outputs)
+        self.first_trial += outputs.reject.size
+        self.batch = []
