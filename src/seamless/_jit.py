@@ -5,6 +5,7 @@ another file would load its stale machine code. So the package's cached kernels 
 whenever any of its source files differs from the sources they were compiled from.
 """
 
+import contextlib
 import hashlib
 from pathlib import Path
 
@@ -39,18 +40,13 @@ def _drop_stale_kernels() -> None:
     if folder is None:
         return
     digest, stamp = _sources_digest(), folder / _STAMP
-    try:
-        if stamp.read_text() == digest:
-            return
-    except OSError:
-        pass
+    if stamp.is_file() and stamp.read_text() == digest:
+        return
     for cached in folder.glob("*.nb[ic]"):
         cached.unlink(missing_ok=True)
-    try:
+    with contextlib.suppress(OSError):  # a folder numba cannot write to holds no kernels of ours
         folder.mkdir(parents=True, exist_ok=True)
         stamp.write_text(digest)
-    except OSError:
-        pass  # numba cannot write there either
 
 
 _drop_stale_kernels()

@@ -8,8 +8,9 @@ leading bits of the key (the exponent and six mantissa bits of a positive float6
 per octave, in key order; MAX_BUCKETS buckets cover the 16 octaves below the largest key, and
 smaller keys share the first), then by group, then a final insertion sort that only has to
 swap the keys that share a bucket. `kth_smallest` uses the same buckets to find one order
-statistic: count per bucket, then sort only the bucket that holds it. (Keys below 2^-16 of the largest all share the first bucket;
-the insertion sort is quadratic in their number, and no realistic time scale has many.)
+statistic: count per bucket, then sort only the bucket that holds it. (Keys below 2^-16 of the
+largest all share the first bucket; the insertion sort is quadratic in their number, and no
+realistic time scale has many.)
 """
 
 from typing import NamedTuple

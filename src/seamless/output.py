@@ -1,8 +1,9 @@
 """Parquet files of a run: one row per trial, one row per scenario. The only module using pyarrow.
 
 ``ResultWriter`` streams the per-trial table one row group at a time (whole chunks, at least
-ROW_GROUP_ROWS rows but the last of a scenario) and writes the summary at the end. Both go to temporary names and are
-renamed into place by ``commit`` only when complete: files are written whole or not at all.
+ROW_GROUP_ROWS rows but the last of a scenario) and writes the summary at the end. Both go to
+temporary names and are renamed into place by ``commit`` only when complete: files are written
+whole or not at all.
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ ROW_GROUP_ROWS = 10_000
 
 
 def trials_table(scenario_name: str, doses: tuple[str, ...], d: KernelDesign, out: TrialOutputs, first_trial: int):
-    """Per-trial rows (DESIGN.md section 7) of one chunk; looks not performed are null."""
+    """Per-trial rows (DESIGN.md section 7) of consecutive trials from ``first_trial`` on; looks not
+    performed are null."""
     import pyarrow as pa
 
     n = out.reject.size
