@@ -8,6 +8,7 @@ from seamless.engine import allocate_outputs, allocate_workspace, simulate_trial
 from seamless.kernel_design import kernel_design
 from seamless.patients import allocate_patients, draw_patients
 from seamless.reference import reference_trial
+from seamless.stream import new_state
 
 FIELDS_EXACT = ["selected", "stop_look", "stop_reason", "reject", "patients", "cg_events"]
 FIELDS_CLOSE = ["stage1_z", "stage1_adjusted_p", "selection_time", "look_time", "look_z", "duration",
@@ -41,10 +42,10 @@ def _compare(text, scenario, n_trials, seed):
     raw, scratch = allocate_patients(d)
     ws = allocate_workspace(n, d.n_doses, d.stratum_multiplier.size)
     out = allocate_outputs(1, d.n_doses, d.look_events.size)
-    rng = np.random.default_rng(seed)
+    state = new_state(np.random.SeedSequence(seed))
     stops = set()
     for trial in range(n_trials):
-        draw_patients(rng, d, raw, scratch)
+        draw_patients(state, d, raw, scratch)
         simulate_trial(d, raw, ws, out, 0)
         want = reference_trial(d, raw)
         for field in FIELDS_EXACT:

@@ -7,12 +7,14 @@ strata and arrivals must follow the configured distributions (Monte Carlo, fixed
 
 import numpy as np
 import pytest
+from numba import njit
 from scipy.stats import chisquare
 
 from seamless.config import parse_config
 from seamless.kernel_design import GUIDE_CELLS, kernel_design, stratum_guide, stratum_table
 from seamless.patients import allocate_patients, draw_patients, entry_times
 from seamless.randomization import assign_arms, assign_arms_reference, expand_blocks
+from seamless.stream import load, new_state, store, uniform
 
 # SUCCESSOR-2 stage-1 super-block in arm-code order (0 = control, 1..3 = doses): one block 1:1:1 to the doses,
 # two blocks 1:1:1:1 (config order doses-first is [[1, 1, 1, 0], [1, 1, 1, 1], [1, 1, 1, 1]]).
@@ -34,15 +36,31 @@ def _strata(seed: int, n: int, n_strata: int) -> np.ndarray:
     return np.random.default_rng(seed).integers(0, n_strata, size=n).astype(np.int64)
 
 
-def _kernel_arms(rng, stratum: np.ndarray, n_strata: int, blocks) -> np.ndarray:
-    """Call the compiled kernel with freshly allocated scratch space."""
+@njit
+def _assign_arms(state, stratum, n_strata, codes, offsets, sequence, position, block_order, arms):
+    store(state, assign_arms(load(state), stratum, n_strata, codes, offsets, sequence, position, block_order, arms))
+
+
+@njit
+def _next_uniform(state):
+    u, s = uniform(load(state))
+    store(state, s)
+    return u
+
+
+def _kernel_arms(state, stratum: np.ndarray, n_strata: int, blocks) -> np.ndarray:
+    """Call the compiled kernel on stream state ``state`` (advanced) with freshly allocated scratch space."""
     codes, offsets = expand_blocks(np.array(blocks))
     sequence = np.zeros((n_strata, codes.size), np.int64)
     position = np.zeros(n_strata, np.int64)
     block_order = np.zeros(offsets.size, np.int64)
     arms = np.full(stratum.size, -1, np.int64)
-    assign_arms(rng, stratum, n_strata, codes, offsets, sequence, position, block_order, arms)
+    _assign_arms(state, stratum, n_strata, codes, offsets, sequence, position, block_order, arms)
     return arms
+
+
+def _state(seed: int) -> np.ndarray:
+    return new_state(np.random.SeedSequence(seed))
 
 
 def _per_stratum(arms: np.ndarray, stratum: np.ndarray, n_strata: int) -> list[np.ndarray]:
@@ -72,19 +90,19 @@ def test_expand_blocks_of_the_successor2_superblock():
 def test_kernel_matches_reference(blocks, n_strata):
     seed = 1000 * n_strata + len(blocks)
     stratum = _strata(seed, 500, n_strata)
-    rng_kernel, rng_reference = np.random.default_rng(seed), np.random.default_rng(seed)
-    got = _kernel_arms(rng_kernel, stratum, n_strata, blocks)
+    state, rng_reference = _state(seed), np.random.Generator(np.random.SFC64(seed))
+    got = _kernel_arms(state, stratum, n_strata, blocks)
     want = assign_arms_reference(rng_reference, stratum, n_strata, blocks)
     np.testing.assert_array_equal(got, want)
-    # Both consumed the generator identically: the next draws agree.
-    assert rng_kernel.random() == rng_reference.random()
+    # Both consumed the stream identically: the next draws agree.
+    assert _next_uniform(state) == rng_reference.random()
 
 
 def test_kernel_matches_reference_on_unbalanced_strata():
     # Almost everyone in stratum 0, a few in stratum 3, none in stratum 1 and 2.
     stratum = np.array([0] * 40 + [3] + [0] * 17 + [3, 3], dtype=np.int64)
-    got = _kernel_arms(np.random.default_rng(5), stratum, 4, SUCCESSOR2_BLOCKS)
-    want = assign_arms_reference(np.random.default_rng(5), stratum, 4, SUCCESSOR2_BLOCKS)
+    got = _kernel_arms(_state(5), stratum, 4, SUCCESSOR2_BLOCKS)
+    want = assign_arms_reference(np.random.Generator(np.random.SFC64(5)), stratum, 4, SUCCESSOR2_BLOCKS)
     np.testing.assert_array_equal(got, want)
 
 
@@ -101,9 +119,9 @@ def test_kernel_design_builds_the_successor2_superblock(default_text):
 
 def test_assign_arms_is_reproducible():
     stratum = _strata(11, 400, 12)
-    first = _kernel_arms(np.random.default_rng(2024), stratum, 12, SUCCESSOR2_BLOCKS)
-    second = _kernel_arms(np.random.default_rng(2024), stratum, 12, SUCCESSOR2_BLOCKS)
-    other = _kernel_arms(np.random.default_rng(2025), stratum, 12, SUCCESSOR2_BLOCKS)
+    first = _kernel_arms(_state(2024), stratum, 12, SUCCESSOR2_BLOCKS)
+    second = _kernel_arms(_state(2024), stratum, 12, SUCCESSOR2_BLOCKS)
+    other = _kernel_arms(_state(2025), stratum, 12, SUCCESSOR2_BLOCKS)
     np.testing.assert_array_equal(first, second)
     assert not np.array_equal(first, other)
 
@@ -111,7 +129,7 @@ def test_assign_arms_is_reproducible():
 @pytest.mark.parametrize("n_strata", [1, 3, 12])
 def test_every_completed_superblock_is_balanced(n_strata):
     stratum = _strata(n_strata, 3000, n_strata)
-    arms = _kernel_arms(np.random.default_rng(77 + n_strata), stratum, n_strata, SUCCESSOR2_BLOCKS)
+    arms = _kernel_arms(_state(77 + n_strata), stratum, n_strata, SUCCESSOR2_BLOCKS)
     complete = 0
     for sequence in _per_stratum(arms, stratum, n_strata):
         for start in range(0, sequence.size - 10, 11):
@@ -126,7 +144,7 @@ def test_superblock_orders_and_permutations_all_occur():
     # The block order and the permutations within blocks are random: all three positions of the
     # dose-only block, and many distinct super-blocks, appear.
     stratum = np.zeros(11 * 600, np.int64)
-    arms = _kernel_arms(np.random.default_rng(3), stratum, 1, SUCCESSOR2_BLOCKS).reshape(-1, 11)
+    arms = _kernel_arms(_state(3), stratum, 1, SUCCESSOR2_BLOCKS).reshape(-1, 11)
     dose_block_first = np.all(arms[:, :3] != 0, axis=1)
     dose_block_last = np.all(arms[:, 8:] != 0, axis=1)
     assert dose_block_first.any() and dose_block_last.any() and (~dose_block_first & ~dose_block_last).any()
@@ -136,7 +154,7 @@ def test_superblock_orders_and_permutations_all_occur():
 @pytest.mark.parametrize("n_strata", [1, 12])
 def test_every_completed_stage2_block_has_two_controls(n_strata):
     stratum = _strata(40 + n_strata, 2000, n_strata)
-    arms = _kernel_arms(np.random.default_rng(n_strata), stratum, n_strata, STAGE2_BLOCK)
+    arms = _kernel_arms(_state(n_strata), stratum, n_strata, STAGE2_BLOCK)
     for sequence in _per_stratum(arms, stratum, n_strata):
         complete = sequence[: sequence.size // 5 * 5].reshape(-1, 5)
         assert np.all((complete == 0).sum(axis=1) == 2)
@@ -156,10 +174,10 @@ def _draw_trials(d, n_trials: int, seed: int):
     """Strata and arms of ``n_trials`` trials, (n_trials, n1 + n2) each."""
     n = d.stage1_patients + d.stage2_patients
     raw, scratch = allocate_patients(d)
-    rng = np.random.default_rng(seed)
+    state = _state(seed)
     strata, arms = np.empty((n_trials, n), np.int64), np.empty((n_trials, n), np.int64)
     for trial in range(n_trials):
-        draw_patients(rng, d, raw, scratch)
+        draw_patients(state, d, raw, scratch)
         strata[trial], arms[trial] = raw.stratum, raw.arm
     return strata, arms
 

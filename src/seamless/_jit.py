@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numba
 
-__all__ = ["kernel"]
+__all__ = ["kernel", "inline_kernel"]
 
 _STAMP = "seamless-sources.sha256"
 
@@ -54,3 +54,7 @@ _drop_stale_kernels()
 #: Decorator for all compiled kernels: cached on disk (NUMBA_CACHE_DIR moves the cache),
 #: numpy error semantics (division by zero gives inf/nan, never raises inside a kernel).
 kernel = numba.njit(cache=True, error_model="numpy", nogil=True)
+
+#: The same for kernels of a few instructions that numba compiles into each caller, so that values
+#: passed through them (a random stream's state) stay in registers: seamless.stream's draws.
+inline_kernel = numba.njit(cache=True, error_model="numpy", nogil=True, inline="always")

@@ -19,6 +19,7 @@ from seamless.combination import closed_stage1_p, combine_cohort, combine_increm
 from seamless.design import Adjustment, Correlation, Mode, SelectionRule, Trigger
 from seamless.dunnett import _dunnett_p
 from seamless.patients import allocate_patients, draw_patients, entry_times
+from seamless.stream import new_state
 
 __all__ = ["TrialOutputs", "Workspace", "allocate_outputs", "allocate_workspace",
            "simulate_trial", "simulate_chunk", "run_chunk",
@@ -308,10 +309,10 @@ def simulate_trial(d, raw, ws, out, row):
 
 
 @kernel
-def simulate_chunk(rng, d, raw, scratch, ws, out):
-    """Draw and analyse ``out.selected.size`` trials from one random stream."""
+def simulate_chunk(state, d, raw, scratch, ws, out):
+    """Draw and analyse ``out.selected.size`` trials from one random stream (its state array)."""
     for row in range(out.selected.size):
-        draw_patients(rng, d, raw, scratch)
+        draw_patients(state, d, raw, scratch)
         simulate_trial(d, raw, ws, out, row)
 
 
@@ -321,6 +322,5 @@ def run_chunk(d, seed_sequence: np.random.SeedSequence, n_trials: int) -> TrialO
     raw, scratch = allocate_patients(d)
     ws = allocate_workspace(n_patients, d.n_doses, d.stratum_multiplier.size)
     out = allocate_outputs(n_trials, d.n_doses, d.look_events.size)
-    rng = np.random.Generator(np.random.PCG64(seed_sequence))
-    simulate_chunk(rng, d, raw, scratch, ws, out)
+    simulate_chunk(new_state(seed_sequence), d, raw, scratch, ws, out)
     return out

@@ -12,6 +12,7 @@ import numpy as np
 
 from seamless._jit import kernel
 from seamless.randomization import assign_arms
+from seamless.stream import exponential, load, store, uniform
 
 __all__ = ["RawPatients", "allocate_patients", "draw_patients", "entry_times"]
 
@@ -44,28 +45,31 @@ def allocate_patients(d):
 
 
 @kernel
-def draw_patients(rng, d, raw, scratch):
-    """Draw one trial's patients into ``raw``; ``d`` is a KernelDesign."""
+def draw_patients(state, d, raw, scratch):
+    """Draw one trial's patients into ``raw`` from the stream `state` (`seamless.stream.new_state`,
+    advanced); ``d`` is a KernelDesign."""
+    s = load(state)
     n1 = d.stage1_patients
     n = raw.stratum.size
     cumprob, guide = d.stratum_cumprob, d.stratum_guide
     for i in range(n):
         # Inverse CDF: the first stratum h with u < cumprob[h] (the last if none), searched from
         # the guide cell of u on (Chen & Asau 1974) instead of from 0: the same h, in about one step.
-        u = rng.random()
+        u, s = uniform(s)
         h = guide[int(u * guide.size)]
         while h < cumprob.size - 1 and u >= cumprob[h]:
             h += 1
         raw.stratum[i] = h
     n_strata = cumprob.size
-    assign_arms(rng, raw.stratum[:n1], n_strata, d.stage1_codes, d.stage1_offsets,
-                scratch.sequence, scratch.position, scratch.block_order, raw.arm[:n1])
-    assign_arms(rng, raw.stratum[n1:], n_strata, d.stage2_codes, d.stage2_offsets,
-                scratch.sequence, scratch.position, scratch.block_order, raw.arm[n1:])
+    s = assign_arms(s, raw.stratum[:n1], n_strata, d.stage1_codes, d.stage1_offsets,
+                    scratch.sequence, scratch.position, scratch.block_order, raw.arm[:n1])
+    s = assign_arms(s, raw.stratum[n1:], n_strata, d.stage2_codes, d.stage2_offsets,
+                    scratch.sequence, scratch.position, scratch.block_order, raw.arm[n1:])
     for i in range(n):
-        raw.accrual_gap[i] = rng.standard_exponential()
-        raw.event_unit[i] = rng.standard_exponential()
-        raw.dropout_unit[i] = rng.standard_exponential()
+        raw.accrual_gap[i], s = exponential(s)
+        raw.event_unit[i], s = exponential(s)
+        raw.dropout_unit[i], s = exponential(s)
+    store(state, s)
 
 
 @kernel

@@ -6,11 +6,9 @@ arms (DESIGN.md section 1, "stage-1 blocks"). A plain permuted block is a super-
 """
 
 import numpy as np
-# numba's implementation of NumPy's bounded-integer routine (the one behind rng.integers in
-# compiled code); tests/test_randomization.py checks the draws against NumPy's own.
-from numba.np.random.random_methods import buffered_bounded_lemire_uint32
 
 from seamless._jit import kernel
+from seamless.stream import integer_below
 
 __all__ = ["expand_blocks", "assign_arms", "assign_arms_reference"]
 
@@ -24,27 +22,22 @@ def expand_blocks(blocks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 @kernel
-def _integer_below(rng, n):
-    """The draw of ``rng.integers(0, n)`` for 2 <= n < 2**32: NumPy's Lemire rejection on 32-bit
-    words (Lemire 2019, ACM TOMACS 29:3), without the one-element array numba's ``integers``
-    allocates per call (numba's own implementation of the same NumPy routine)."""
-    return np.int64(buffered_bounded_lemire_uint32(rng.bit_generator, np.uint32(n - 1)))
-
-
-@kernel
-def _shuffle(rng, values):
-    """Fisher-Yates shuffle in place, drawing rng.integers(0, k + 1) for k = size - 1 down to 1."""
+def _shuffle(s, values):
+    """Fisher-Yates shuffle in place, drawing integers(0, k + 1) for k = size - 1 down to 1 from stream
+    state s; returns the new state."""
     for k in range(values.size - 1, 0, -1):
-        j = _integer_below(rng, k + 1)
+        j, s = integer_below(s, k + 1)
         values[k], values[j] = values[j], values[k]
+    return s
 
 
 @kernel
-def assign_arms(rng, stratum, n_strata, codes, offsets, sequence, position, block_order, arm_out):
+def assign_arms(s, stratum, n_strata, codes, offsets, sequence, position, block_order, arm_out):
     """Arm of each patient, in order of arrival, from its stratum's running super-block sequence.
 
     stratum: (n,) stratum of each patient; sequence: (n_strata, super-block length) scratch;
-    position: (n_strata,) scratch; block_order: (n_blocks,) scratch; arm_out: (n,) result.
+    position: (n_strata,) scratch; block_order: (n_blocks,) scratch; arm_out: (n,) result. Draws from
+    stream state s (`seamless.stream`); returns the new state.
     """
     length, n_blocks = codes.size, offsets.size - 1
     for h in range(n_strata):
@@ -55,17 +48,18 @@ def assign_arms(rng, stratum, n_strata, codes, offsets, sequence, position, bloc
             # A new super-block for stratum h: the blocks in random order, each block permuted.
             for b in range(n_blocks):
                 block_order[b] = b
-            _shuffle(rng, block_order[:n_blocks])
+            s = _shuffle(s, block_order[:n_blocks])
             end = 0
             for q in range(n_blocks):
                 b, start = block_order[q], end
                 for k in range(offsets[b], offsets[b + 1]):
                     sequence[h, end] = codes[k]
                     end += 1
-                _shuffle(rng, sequence[h, start:end])
+                s = _shuffle(s, sequence[h, start:end])
             position[h] = 0
         arm_out[i] = sequence[h, position[h]]
         position[h] += 1
+    return s
 
 
 def assign_arms_reference(rng, stratum, n_strata, blocks):
