@@ -19,7 +19,7 @@ from seamless.kernel_design import KernelDesign
 __all__ = ["trials_table", "ResultWriter", "TRIALS_FILE", "SUMMARY_FILE"]
 
 TRIALS_FILE, SUMMARY_FILE = "trials.parquet", "summary.parquet"
-_REASONS = np.array(["none", "efficacy", "futility"])
+_REASONS = ("none", "efficacy", "futility")
 
 #: Chunks are gathered into row groups of at least this many rows: building and writing a table
 #: costs about as much per call as per thousand rows, so fewer, larger groups keep the writing short.
@@ -32,11 +32,10 @@ def trials_table(scenario_name: str, doses: tuple[str, ...], d: KernelDesign, ou
     import pyarrow as pa
 
     n = out.reject.size
-    dose_names = np.array(doses)
-    columns = {
-        "scenario": pa.array([scenario_name] * n, pa.string()),
+    columns = {  # text columns taken from their few values by index (the fast way to build them)
+        "scenario": pa.array([scenario_name]).take(np.zeros(n, np.int64)),
         "trial": np.arange(first_trial, first_trial + n, dtype=np.int64),
-        "selected_dose": dose_names[out.selected - 1],
+        "selected_dose": pa.array(doses, pa.string()).take(out.selected - 1),
     }
     for j, dose in enumerate(doses):
         columns[f"stage1_z_{dose}"] = out.stage1_z[:, j]
@@ -51,7 +50,7 @@ def trials_table(scenario_name: str, doses: tuple[str, ...], d: KernelDesign, ou
         columns[f"look{k + 1}_bound"] = pa.array(np.full(n, bound), mask=missing | (not np.isfinite(bound)))
         columns[f"look{k + 1}_target_reached"] = pa.array(out.look_target_reached[:, k], mask=missing)
     columns["stop_look"] = out.stop_look
-    columns["stop_reason"] = _REASONS[out.stop_reason]
+    columns["stop_reason"] = pa.array(_REASONS, pa.string()).take(out.stop_reason)
     columns["reject"] = out.reject
     columns["patients"] = out.patients
     columns["cg_events"] = out.cg_events
