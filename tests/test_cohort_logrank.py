@@ -81,29 +81,46 @@ def test_union_of_two_cohorts_is_the_cg(seed, ties):
 def test_merge_from_both_ends_is_the_ordered_union(a_length, b_length):
     """Both sequences ordered by (stratum, time, own exit before censoring), with full ties across and
     within them: the merge is their stable ordered union, a's records first on full ties."""
-    from seamless._cohort_logrank import _CENSORED, _STRATUM_SHIFT, _merge
+    from seamless._cohort_logrank import _CENSORED, _LAST_KEY, _STRATUM_SHIFT, _merge, _order_key
 
     rng = np.random.default_rng(a_length * 100 + b_length)
     n_strata = 3
+    keys = np.vectorize(_order_key, otypes=[np.int64])
 
     def sequence(length):
         stratum = rng.integers(0, n_strata, length)
-        time = rng.integers(1, 6, length).astype(float)  # few distinct times: many ties
+        time = rng.integers(0, 6, length) * 1.5  # few distinct times, 0 and > 2 among them: many ties
         censored = rng.integers(0, 2, length)
         order = np.lexsort((censored, time, stratum))
         code = (stratum[order] << _STRATUM_SHIFT) | (censored[order] * _CENSORED) | (rng.integers(0, 2, length) << 2)
-        return np.append(time[order], np.inf), np.append(code, n_strata << _STRATUM_SHIFT)
+        key = keys(time[order], censored[order]).astype(np.int64)
+        return np.append(key, _LAST_KEY), np.append(code, n_strata << _STRATUM_SHIFT), time[order]
 
-    a_time, a_code = sequence(a_length)
-    b_time, b_code = sequence(b_length)
-    time, code = np.zeros(a_length + b_length + 1), np.zeros(a_length + b_length + 1, np.int64)
-    n = _merge(a_time, a_code, np.int64(a_length), b_time, b_code, np.int64(b_length), time, code)
+    a_key, a_code, a_time = sequence(a_length)
+    b_key, b_code, b_time = sequence(b_length)
+    key, code = np.zeros(a_length + b_length + 1, np.int64), np.zeros(a_length + b_length + 1, np.int64)
+    n = _merge(a_key, a_code, np.int64(a_length), b_key, b_code, np.int64(b_length), key, code)
 
-    all_time = np.concatenate([a_time[:-1], b_time[:-1]])
+    all_key = np.concatenate([a_key[:-1], b_key[:-1]])
+    all_time = np.concatenate([a_time, b_time])
     all_code = np.concatenate([a_code[:-1], b_code[:-1]])
     source = np.repeat([0, 1], [a_length, b_length])
     order = np.lexsort((np.arange(n), source, all_code & _CENSORED, all_time, all_code >> _STRATUM_SHIFT))
     assert n == a_length + b_length
-    np.testing.assert_array_equal(time[:n], all_time[order])
+    np.testing.assert_array_equal(key[:n], all_key[order])
     np.testing.assert_array_equal(code[:n], all_code[order])
-    assert time[n] == np.inf and code[n] == n_strata << _STRATUM_SHIFT
+    assert key[n] == _LAST_KEY and code[n] == n_strata << _STRATUM_SHIFT
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_order_keys_order_as_time_then_censoring(seed):
+    """The signed order of _order_key is that of (time, censored) for times >= 0, +inf included."""
+    from seamless._cohort_logrank import _order_key
+
+    rng = np.random.default_rng(seed)
+    time = np.concatenate([[0.0, 5e-324, 1.0, 2.0, np.nextafter(2.0, 0.0), 1e300, np.inf],
+                           rng.exponential(10.0, 500), np.exp(rng.uniform(-700.0, 700.0, 500))])
+    time = np.concatenate([time, time])
+    censored = rng.integers(0, 2, time.size)
+    key = np.array([_order_key(t, c) for t, c in zip(time, censored)])
+    np.testing.assert_array_equal(np.argsort(key, kind="stable"), np.lexsort((censored, time)))

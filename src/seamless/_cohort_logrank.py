@@ -28,15 +28,19 @@ the same cut.
 
 Every loop runs over a whole cohort, not stratum by stratum (each record carries its stratum),
 and none branches on the data except on ties: flags are added as numbers, a record is always
-written and the write position advanced by a flag, and times are selected as their bits (which
-order as the times do, all being >= 0), because x86 selects integers without a branch but
-floating-point values with one. With fresh random data in every trial a mispredicted branch
-costs more than the arithmetic it saves.
+written and the write position advanced by a flag, and records are selected by integers, because
+x86 selects integers without a branch but floating-point values with one. With fresh random data
+in every trial a mispredicted branch costs more than the arithmetic it saves. A collected record
+holds no time, only its order key (`_order_key`: time and censoring flag in one integer), which is
+all the merges and the tie checks need: one integer comparison instead of three.
 """
 
 from typing import NamedTuple
 
 import numpy as np
+from llvmlite import ir
+from numba import types
+from numba.extending import intrinsic
 
 from seamless._jit import kernel
 from seamless._sort import allocate_sort_scratch, grouped_sort
@@ -46,6 +50,8 @@ __all__ = ["CohortLogrank", "allocate_cohort_logrank", "sort_cohort", "cohort_lo
 # Record codes: stratum << _STRATUM_SHIFT | analysis arm << _ARM_SHIFT | _CENSORED | _EVENT. In the
 # patient rows of a cohort, _EVENT marks T <= C; in a collected sequence, an event by the cut.
 _EVENT, _CENSORED, _ARM_SHIFT, _ARM_MASK, _STRATUM_SHIFT = 1, 2, 2, 63, 8
+_SIGN = np.int64(-2**63)
+_LAST_KEY = np.int64(2**63 - 1)  # the sentinel's (its stratum is past the last already)
 
 
 class CohortLogrank(NamedTuple):
@@ -66,12 +72,12 @@ class CohortLogrank(NamedTuple):
     entry_code: np.ndarray        # (n_cohorts, n) code
     sort: object                  # _sort.SortScratch
     next_slot: np.ndarray         # (H,)
-    own_time: np.ndarray          # (n + 1,) own exits at the cut, by stratum and time; then a pair (scratch)
+    own_key: np.ndarray           # (n + 1,) own exits at the cut, by stratum and time; then a pair (scratch)
     own_code: np.ndarray          # (n + 1,)
-    censor_time: np.ndarray       # (n + 1,) administrative censorings at the cut, likewise (scratch)
+    censor_key: np.ndarray        # (n + 1,) administrative censorings at the cut, likewise (scratch)
     censor_code: np.ndarray       # (n + 1,)
     cut: np.ndarray               # (n_cohorts,) cut of the collected sequence; nan: none yet
-    time: np.ndarray              # (n_cohorts + 1, n + 1) collected sequence: times
+    key: np.ndarray               # (n_cohorts + 1, n + 1) collected sequence: `_order_key` of each record
     code: np.ndarray              # (n_cohorts + 1, n + 1) record codes
     length: np.ndarray            # (n_cohorts + 1,) records before the sentinel
     arm_at_risk: np.ndarray       # (n + 1,) at risk in the arm at each record's time (scratch)
@@ -94,8 +100,8 @@ def allocate_cohort_logrank(n_cohorts: int, n_patients: int, n_strata: int, n_ar
         ints(m, n), np.zeros((m, n)), np.zeros((m, n)), ints(m, n),
         ints(m, n), np.zeros((m, n)), np.zeros((m, n)), np.zeros((m, n)), ints(m, n),
         allocate_sort_scratch(n, n_strata), ints(n_strata),
-        np.zeros(n + 1), ints(n + 1), np.zeros(n + 1), ints(n + 1),
-        np.full(m, np.nan), np.zeros((m + 1, n + 1)), ints(m + 1, n + 1), ints(m + 1),
+        ints(n + 1), ints(n + 1), ints(n + 1), ints(n + 1),
+        np.full(m, np.nan), ints(m + 1, n + 1), ints(m + 1, n + 1), ints(m + 1),
         np.zeros(n + 1), np.zeros(n + 1), np.zeros(n + 1), np.zeros(n + 1), ints(a), np.zeros(a - 1),
         np.zeros(a - 1))
 
@@ -141,6 +147,21 @@ def sort_cohort(cl, c, lo, hi, stratum, entry, event_time, dropout_time, exit_ti
     _fill_rows(cl, c, stratum, entry, event_time, dropout_time, analysis_arm)
 
 
+@intrinsic
+def _float_bits(typingctx, value):
+    """The bits of a float64 as an int64 (a bitcast, no instruction)."""
+    def codegen(context, builder, signature, args):
+        return builder.bitcast(args[0], ir.IntType(64))
+    return types.int64(types.float64), codegen
+
+
+@kernel
+def _order_key(time, censored):
+    """An integer whose signed order is that of (time >= 0, censored): the time's bits (which order
+    as the times do, all being >= 0) shifted left, the flag in the freed bit, the top bit flipped."""
+    return ((_float_bits(time) << 1) | censored) ^ _SIGN
+
+
 @kernel
 def _observed(code, e, x, tau):
     """(event by cut tau, own exit by cut tau) of a patient with row code ``code``, entry e and
@@ -152,7 +173,7 @@ def _observed(code, e, x, tau):
 
 @kernel
 def _collect(cl, c, tau):
-    """The sequence of cohort c at cut tau (row c of cl.time, cl.code; cl.length[c]): the own exits
+    """The sequence of cohort c at cut tau (row c of cl.key, cl.code; cl.length[c]): the own exits
     (by stratum and exit) and the administrative censorings (by stratum and decreasing entry),
     merged. Patients entering at or after tau are not in the analysis. Nothing to do if row c holds
     the cut tau already."""
@@ -164,81 +185,79 @@ def _collect(cl, c, tau):
     exit_entry, exit_exit, exit_code = cl.exit_entry[c], cl.exit_exit[c], cl.exit_code[c]
     entry_entry, entry_exit, entry_dropout, entry_code = cl.entry_entry[c], cl.entry_exit[c], cl.entry_dropout[c], \
         cl.entry_code[c]
-    own_time, own_code, censor_time, censor_code = cl.own_time, cl.own_code, cl.censor_time, cl.censor_code
+    own_key, own_code, censor_key, censor_code = cl.own_key, cl.own_code, cl.censor_key, cl.censor_code
     w = 0
     for p in range(n):
         e, x, code = exit_entry[p], exit_exit[p], exit_code[p]
         event, own = _observed(code, e, x, tau)
-        own_time[w] = x
+        own_key[w] = _order_key(x, 0)
         own_code[w] = (code & ~_EVENT) | event
         w += (e < tau) & own
-    own_time[w], own_code[w] = np.inf, sentinel
+    own_key[w], own_code[w] = _LAST_KEY, sentinel
     n_own = w
     w = 0
     for p in range(n):
         e, code = entry_entry[p], entry_code[p]
         own = _observed(code, e, entry_exit[p], tau)[1]
-        censor_time[w] = min(entry_dropout[p], tau - e)
+        censor_key[w] = _order_key(min(entry_dropout[p], tau - e), 1)
         censor_code[w] = (code & ~_EVENT) | _CENSORED
         w += (e < tau) & (own == 0)
-    censor_time[w], censor_code[w] = np.inf, sentinel
-    cl.length[c] = _merge(own_time, own_code, n_own, censor_time, censor_code, w, cl.time[c], cl.code[c])
+    censor_key[w], censor_code[w] = _LAST_KEY, sentinel
+    cl.length[c] = _merge(own_key, own_code, n_own, censor_key, censor_code, w, cl.key[c], cl.code[c])
 
 
 @kernel
-def _merge(a_time, a_code, a_length, b_time, b_code, b_length, time, code):
+def _merge(a_key, a_code, a_length, b_key, b_code, b_length, key, code):
     """Sequences a and b (each ordered by stratum, time, own exit before censoring, and closed by a
-    sentinel) merged in that order into time/code, a's first on full ties; returns the length.
+    sentinel) merged in that order into key/code, a's first on full ties; returns the length.
 
     The merge runs from both ends at once, the smallest records forwards and the largest backwards:
     each step waits for the previous one's comparison, so two independent chains take about the time
     of one. Both use the same order, so together they place every record exactly once; with n odd both
     place the middle record, the last one left."""
-    a_bits, b_bits, bits = a_time.view(np.int64), b_time.view(np.int64), time.view(np.int64)
     n = a_length + b_length
     i = j = w = 0
     i_back, j_back = a_length - 1, b_length - 1
     for w_back in range(n - 1, n // 2 - 1, -1):
-        a_t, b_t, a_c, b_c = a_bits[i], b_bits[j], a_code[i], b_code[j]
-        take_b = _before(b_c, b_t, a_c, a_t)
-        bits[w] = b_t if take_b else a_t
+        a_k, b_k, a_c, b_c = a_key[i], b_key[j], a_code[i], b_code[j]
+        take_b = _before(b_c, b_k, a_c, a_k)
+        key[w] = b_k if take_b else a_k
         code[w] = b_c if take_b else a_c
         w += 1
         j += take_b
         i += not take_b
         # Backwards: the larger of the two last records, b's on full ties; an exhausted sequence is
         # read at 0 and never taken.
-        a_t, b_t = a_bits[max(i_back, 0)], b_bits[max(j_back, 0)]
+        a_k, b_k = a_key[max(i_back, 0)], b_key[max(j_back, 0)]
         a_c, b_c = a_code[max(i_back, 0)], b_code[max(j_back, 0)]
-        take_b = (j_back >= 0) & ((i_back < 0) | (_before(b_c, b_t, a_c, a_t) == 0))
-        bits[w_back] = b_t if take_b else a_t
+        take_b = (j_back >= 0) & ((i_back < 0) | (_before(b_c, b_k, a_c, a_k) == 0))
+        key[w_back] = b_k if take_b else a_k
         code[w_back] = b_c if take_b else a_c
         j_back -= take_b
         i_back -= not take_b
-    time[n], code[n] = a_time[a_length], a_code[a_length]  # the sentinel
+    key[n], code[n] = a_key[a_length], a_code[a_length]  # the sentinel
     return n
 
 
 @kernel
-def _before(x_code, x_bits, y_code, y_bits):
-    """Whether record x comes strictly before record y: by stratum, then time (as its bits), then own
-    exit before censoring."""
+def _before(x_code, x_key, y_code, y_key):
+    """Whether record x comes strictly before record y: by stratum, then time, then own exit before
+    censoring (the last two: by key)."""
     x_stratum, y_stratum = x_code >> _STRATUM_SHIFT, y_code >> _STRATUM_SHIFT
-    return (x_stratum < y_stratum) | ((x_stratum == y_stratum) & (
-        (x_bits < y_bits) | ((x_bits == y_bits) & ((x_code & _CENSORED) < (y_code & _CENSORED)))))
+    return (x_stratum < y_stratum) | ((x_stratum == y_stratum) & (x_key < y_key))
 
 
 @kernel
-def _pair(time, code, length, arm, pair_time, pair_code):
+def _pair(key, code, length, arm, pair_key, pair_code):
     """The records of analysis arms 0 and ``arm`` of a collected sequence, the latter as arm 1, with
-    the sentinel, into pair_time/pair_code; returns their number."""
+    the sentinel, into pair_key/pair_code; returns their number."""
     w = 0
     for k in range(length):
         a = (code[k] >> _ARM_SHIFT) & _ARM_MASK
-        pair_time[w] = time[k]
+        pair_key[w] = key[k]
         pair_code[w] = (code[k] & ~(_ARM_MASK << _ARM_SHIFT)) | ((a == arm) << _ARM_SHIFT)
         w += (a == 0) | (a == arm)
-    pair_time[w], pair_code[w] = time[length], code[length]
+    pair_key[w], pair_code[w] = key[length], code[length]
     return w
 
 
@@ -255,17 +274,17 @@ def _terms(d, arm_events, y_arm, y_control):
 
 
 @kernel
-def _tied_with_next(time, code, k):
+def _tied_with_next(key, code, k):
     """Whether record k and the next are own exits of one stratum at the same time."""
     c, following = code[k], code[k + 1]
     return (((c | following) & _CENSORED) == 0) & ((c >> _STRATUM_SHIFT) == (following >> _STRATUM_SHIFT)) & \
-        (time[k + 1] == time[k])
+        (key[k + 1] == key[k])
 
 
 @kernel
-def _sweep(cl, time, code, n, arm):
+def _sweep(cl, key, code, n, arm):
     """(U, V, events in the arm, events in control) of analysis arm ``arm`` vs arm 0 in the collected
-    sequence time[:n + 1], code[:n + 1]; records of other arms are in neither risk set. At risk at a
+    sequence key[:n + 1], code[:n + 1]; records of other arms are in neither risk set. At risk at a
     record's time: the records from it to its stratum's end, counted backwards. Without tied own
     exits every record is its own term, computed for all records at once (a loop the compiler
     vectorizes) and summed in order; with ties, `_tied_sums`."""
@@ -287,12 +306,12 @@ def _sweep(cl, time, code, n, arm):
         event = (code[k] & _EVENT) == 1
         arm_total += event & (a == arm)
         control_total += event & (a == 0)
-        ties += _tied_with_next(time, code, k)
+        ties += _tied_with_next(key, code, k)
         score_terms[k], variance_terms[k] = _terms(1.0 if event & ((a == arm) | (a == 0)) else 0.0,
                                                    1.0 if event & (a == arm) else 0.0,
                                                    arm_at_risk[k], control_at_risk[k])
     if ties > 0:
-        score, variance = _tied_sums(code, time, n, arm_at_risk, control_at_risk, arm)
+        score, variance = _tied_sums(code, key, n, arm_at_risk, control_at_risk, arm)
         return score, variance, arm_total, control_total
     score = variance = 0.0
     for k in range(n):
@@ -302,7 +321,7 @@ def _sweep(cl, time, code, n, arm):
 
 
 @kernel
-def _tied_sums(code, time, n, arm_at_risk, control_at_risk, arm):
+def _tied_sums(code, key, n, arm_at_risk, control_at_risk, arm):
     """(U, V) of `_sweep` when own exits are tied: a group of tied own exits is one term, with
     the events of the group and those at risk at its first record."""
     score = variance = 0.0
@@ -316,7 +335,7 @@ def _tied_sums(code, time, n, arm_at_risk, control_at_risk, arm):
         control_events += event & (a == 0)
         if not tied:
             y_arm, y_control = arm_at_risk[k], control_at_risk[k]
-        tied = _tied_with_next(time, code, k)
+        tied = _tied_with_next(key, code, k)
         if not tied:
             score_term, variance_term = _terms(arm_events + control_events, arm_events, y_arm, y_control)
             score += score_term
@@ -331,13 +350,13 @@ def cohort_logrank(cl, c, tau, n_arms):
     `sort_cohort`) at calendar cut tau, among the patients entered before tau. Writes cl.score,
     cl.variance (U, V of arm a at a - 1) and cl.arm_events."""
     _collect(cl, c, tau)
-    time, code, n = cl.time[c], cl.code[c], cl.length[c]
+    key, code, n = cl.key[c], cl.code[c], cl.length[c]
     if n_arms == 2:
-        cl.score[0], cl.variance[0], cl.arm_events[1], cl.arm_events[0] = _sweep(cl, time, code, n, 1)
+        cl.score[0], cl.variance[0], cl.arm_events[1], cl.arm_events[0] = _sweep(cl, key, code, n, 1)
         return
     for a in range(1, n_arms):  # each arm's sweep runs over its and control's records only
-        n_pair = _pair(time, code, n, a, cl.own_time, cl.own_code)
-        cl.score[a - 1], cl.variance[a - 1], cl.arm_events[a], cl.arm_events[0] = _sweep(cl, cl.own_time, cl.own_code,
+        n_pair = _pair(key, code, n, a, cl.own_key, cl.own_code)
+        cl.score[a - 1], cl.variance[a - 1], cl.arm_events[a], cl.arm_events[0] = _sweep(cl, cl.own_key, cl.own_code,
                                                                                       n_pair, 1)
 
 
@@ -349,8 +368,8 @@ def union_logrank(cl, first, second, tau, first_arm):
     _collect(cl, first, tau)
     _collect(cl, second, tau)
     u = cl.cut.size
-    n_pair = _pair(cl.time[first], cl.code[first], cl.length[first], first_arm, cl.own_time, cl.own_code)
-    cl.length[u] = _merge(cl.own_time, cl.own_code, n_pair, cl.time[second], cl.code[second], cl.length[second],
-                          cl.time[u], cl.code[u])
-    score, variance, arm_events, control_events = _sweep(cl, cl.time[u], cl.code[u], cl.length[u], 1)
+    n_pair = _pair(cl.key[first], cl.code[first], cl.length[first], first_arm, cl.own_key, cl.own_code)
+    cl.length[u] = _merge(cl.own_key, cl.own_code, n_pair, cl.key[second], cl.code[second], cl.length[second],
+                          cl.key[u], cl.code[u])
+    score, variance, arm_events, control_events = _sweep(cl, cl.key[u], cl.code[u], cl.length[u], 1)
     return score, variance, arm_events + control_events
