@@ -17,6 +17,7 @@ Writes a table to stdout and every figure, with the machine and the mode, to a J
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime
 import json
 import os
@@ -44,11 +45,9 @@ SIZES = {
 def machine() -> dict:
     """Where the figures come from."""
     cpu = "unknown"
-    try:
-        cpu = next(line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                   if line.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
+    with contextlib.suppress(OSError):  # no /proc/cpuinfo: the CPU stays unknown
+        cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                    if line.startswith("model name")), cpu)
     import numba
     import numpy
 
