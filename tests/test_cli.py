@@ -11,6 +11,8 @@ import sys
 import pytest
 from numpy.testing import assert_allclose
 
+import seamless
+
 # DESIGN.md section 5, rpact 3.3.4:
 #   getDesignGroupSequential(informationRates = c(0.3, 0.75, 1), typeOfDesign = "asOF", alpha = 0.025,
 #                            sided = 1, typeBetaSpending = "none") with no efficacy stop at 0.3
@@ -160,7 +162,7 @@ def test_small_run_writes_json_and_parquet(tmp_path, default_text):
         assert {b"config", b"seed", b"seamless_version"} <= set(metadata)
         assert metadata[b"config"].decode() == _small_config(default_text)
         assert metadata[b"seed"] == b"20261123"
-        assert metadata[b"seamless_version"] == b"0.1.0"
+        assert metadata[b"seamless_version"] == seamless.__version__.encode()
     leftovers = [p.name for p in (tmp_path / "OUT").iterdir() if p.name.startswith(".")]
     assert leftovers == []  # no staged temporary files
 
