@@ -70,14 +70,21 @@ def uniform(s):
 def exponential(s):
     """A unit exponential: NumPy's ziggurat (random_standard_exponential), whose first try is
     accepted 98.9% of the time; the rest is in `_exponential_tail`."""
+    accepted, layer, x, s = _ziggurat_try(s)
+    if accepted:
+        return x, s
+    return _exponential_tail(layer, x, s)
+
+
+@inline_kernel
+def _ziggurat_try(s):
+    """One try of the ziggurat: whether it is accepted at once, its layer and its value."""
     bits, s = _next64(s)
     bits >>= uint64(3)
     layer = bits & uint64(0xFF)
     bits >>= uint64(8)
     x = bits * we_double[layer]
-    if bits < ke_double[layer]:
-        return x, s
-    return _exponential_tail(layer, x, s)
+    return bits < ke_double[layer], layer, x, s
 
 
 @kernel
@@ -89,12 +96,8 @@ def _exponential_tail(layer, x, s):
             return ziggurat_exp_r - np.log1p(-u), s
         if (fe_double[layer - 1] - fe_double[layer]) * u + fe_double[layer] < np.exp(-x):
             return x, s
-        bits, s = _next64(s)
-        bits >>= uint64(3)
-        layer = bits & uint64(0xFF)
-        bits >>= uint64(8)
-        x = bits * we_double[layer]
-        if bits < ke_double[layer]:
+        accepted, layer, x, s = _ziggurat_try(s)
+        if accepted:
             return x, s
 
 
