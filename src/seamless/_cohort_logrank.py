@@ -282,9 +282,9 @@ def _tied_with_next(key, code, k):
 
 
 @kernel
-def _sweep(cl, key, code, n, arm):
-    """(U, V, events in the arm, events in control) of analysis arm ``arm`` vs arm 0 in the collected
-    sequence key[:n + 1], code[:n + 1]; records of other arms are in neither risk set. At risk at a
+def _sweep(cl, key, code, n):
+    """(U, V, events in arm 1, events in control) of analysis arm 1 vs arm 0 in a collected sequence
+    of these two arms only (a two-arm cohort, or a `_pair`), key[:n + 1], code[:n + 1]. At risk at a
     record's time: the records from it to its stratum's end, counted backwards. Without tied own
     exits every record is its own term, computed for all records at once (a loop the compiler
     vectorizes) and summed in order; with ties, `_tied_sums`."""
@@ -295,23 +295,22 @@ def _sweep(cl, key, code, n, arm):
         c = code[k]
         same_stratum = (c >> _STRATUM_SHIFT) == following
         following = c >> _STRATUM_SHIFT
-        a = (c >> _ARM_SHIFT) & _ARM_MASK
-        in_arm = (in_arm if same_stratum else 0) + (a == arm)
-        in_control = (in_control if same_stratum else 0) + (a == 0)
+        in_arm_1 = ((c >> _ARM_SHIFT) & _ARM_MASK) == 1
+        in_arm = (in_arm if same_stratum else 0) + in_arm_1
+        in_control = (in_control if same_stratum else 0) + (in_arm_1 == 0)
         arm_at_risk[k], control_at_risk[k] = in_arm, in_control
     score_terms, variance_terms = cl.score_terms, cl.variance_terms
     arm_total = control_total = ties = 0
     for k in range(n):
-        a = (code[k] >> _ARM_SHIFT) & _ARM_MASK
+        in_arm_1 = ((code[k] >> _ARM_SHIFT) & _ARM_MASK) == 1
         event = (code[k] & _EVENT) == 1
-        arm_total += event & (a == arm)
-        control_total += event & (a == 0)
+        arm_total += event & in_arm_1
+        control_total += event & (in_arm_1 == 0)
         ties += _tied_with_next(key, code, k)
-        score_terms[k], variance_terms[k] = _terms(1.0 if event & ((a == arm) | (a == 0)) else 0.0,
-                                                   1.0 if event & (a == arm) else 0.0,
+        score_terms[k], variance_terms[k] = _terms(1.0 if event else 0.0, 1.0 if event & in_arm_1 else 0.0,
                                                    arm_at_risk[k], control_at_risk[k])
     if ties > 0:
-        score, variance = _tied_sums(code, key, n, arm_at_risk, control_at_risk, arm)
+        score, variance = _tied_sums(code, key, n, arm_at_risk, control_at_risk)
         return score, variance, arm_total, control_total
     score = variance = 0.0
     for k in range(n):
@@ -321,7 +320,7 @@ def _sweep(cl, key, code, n, arm):
 
 
 @kernel
-def _tied_sums(code, key, n, arm_at_risk, control_at_risk, arm):
+def _tied_sums(code, key, n, arm_at_risk, control_at_risk):
     """(U, V) of `_sweep` when own exits are tied: a group of tied own exits is one term, with
     the events of the group and those at risk at its first record."""
     score = variance = 0.0
@@ -329,10 +328,10 @@ def _tied_sums(code, key, n, arm_at_risk, control_at_risk, arm):
     tied = False
     y_arm = y_control = 0.0
     for k in range(n):
-        a = (code[k] >> _ARM_SHIFT) & _ARM_MASK
+        in_arm_1 = ((code[k] >> _ARM_SHIFT) & _ARM_MASK) == 1
         event = code[k] & _EVENT
-        arm_events += event & (a == arm)
-        control_events += event & (a == 0)
+        arm_events += event & in_arm_1
+        control_events += event & (in_arm_1 == 0)
         if not tied:
             y_arm, y_control = arm_at_risk[k], control_at_risk[k]
         tied = _tied_with_next(key, code, k)
@@ -352,12 +351,12 @@ def cohort_logrank(cl, c, tau, n_arms):
     _collect(cl, c, tau)
     key, code, n = cl.key[c], cl.code[c], cl.length[c]
     if n_arms == 2:
-        cl.score[0], cl.variance[0], cl.arm_events[1], cl.arm_events[0] = _sweep(cl, key, code, n, 1)
+        cl.score[0], cl.variance[0], cl.arm_events[1], cl.arm_events[0] = _sweep(cl, key, code, n)
         return
     for a in range(1, n_arms):  # each arm's sweep runs over its and control's records only
         n_pair = _pair(key, code, n, a, cl.own_key, cl.own_code)
         cl.score[a - 1], cl.variance[a - 1], cl.arm_events[a], cl.arm_events[0] = _sweep(cl, cl.own_key, cl.own_code,
-                                                                                      n_pair, 1)
+                                                                                      n_pair)
 
 
 @kernel
@@ -371,5 +370,5 @@ def union_logrank(cl, first, second, tau, first_arm):
     n_pair = _pair(cl.key[first], cl.code[first], cl.length[first], first_arm, cl.own_key, cl.own_code)
     cl.length[u] = _merge(cl.own_key, cl.own_code, n_pair, cl.key[second], cl.code[second], cl.length[second],
                           cl.key[u], cl.code[u])
-    score, variance, arm_events, control_events = _sweep(cl, cl.key[u], cl.code[u], cl.length[u], 1)
+    score, variance, arm_events, control_events = _sweep(cl, cl.key[u], cl.code[u], cl.length[u])
     return score, variance, arm_events + control_events

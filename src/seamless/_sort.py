@@ -101,14 +101,8 @@ def kth_smallest(keys, n, k, scratch):
     for i in range(n):  # the target bucket's keys, compacted without a branch
         scratch.keys[m] = keys[i]
         m += _bucket(bits[i], lowest) == target
-    selected = scratch.keys[:m]
-    for i in range(1, m):  # insertion sort of a few keys
-        key, j = selected[i], i - 1
-        while j >= 0 and selected[j] > key:
-            selected[j + 1] = selected[j]
-            j -= 1
-        selected[j + 1] = key
-    return selected[k - below - 1]
+    _insertion_sort(scratch.keys, scratch.payload, 0, m)  # a few keys (the payload is not needed)
+    return scratch.keys[k - below - 1]
 
 
 @kernel
@@ -146,13 +140,17 @@ def grouped_sort(keys, payload, group, n, n_groups, out_keys, out_payload, group
         for k in range(n):
             out_keys[k], out_payload[k] = scratch.keys[k], scratch.payload[k]
         group_start[0], group_start[1] = 0, n
-    # Insertion sort of each group: only keys that share a bucket are out of order.
-    for g in range(n_groups):
-        lo = group_start[g]
-        for k in range(lo + 1, group_start[g + 1]):
-            key, value = out_keys[k], out_payload[k]
-            i = k - 1
-            while i >= lo and out_keys[i] > key:
-                out_keys[i + 1], out_payload[i + 1] = out_keys[i], out_payload[i]
-                i -= 1
-            out_keys[i + 1], out_payload[i + 1] = key, value
+    for g in range(n_groups):  # only keys that share a bucket are out of order
+        _insertion_sort(out_keys, out_payload, group_start[g], group_start[g + 1])
+
+
+@kernel
+def _insertion_sort(keys, payload, lo, hi):
+    """Stable insertion sort of keys[lo:hi], with their payload: fast when few are out of order."""
+    for k in range(lo + 1, hi):
+        key, value = keys[k], payload[k]
+        i = k - 1
+        while i >= lo and keys[i] > key:
+            keys[i + 1], payload[i + 1] = keys[i], payload[i]
+            i -= 1
+        keys[i + 1], payload[i + 1] = key, value
