@@ -32,7 +32,7 @@ def _observed_statistics(tau, entry, event_time, dropout_time, arm, stratum, n_a
 
 
 @pytest.mark.parametrize("ties", [False, True])
-@pytest.mark.parametrize(("n_arms", "n_strata"), [(2, 1), (2, 12), (4, 12), (4, 3)])
+@pytest.mark.parametrize(("n_arms", "n_strata"), [(2, 1), (2, 12), (4, 12), (4, 3), (6, 12), (8, 3)])
 @pytest.mark.parametrize("seed", range(3))
 def test_cohort_logrank_matches_plain_kernel_at_every_cut(seed, n_arms, n_strata, ties):
     n = 300

@@ -40,7 +40,7 @@ def _compare(text, scenario, n_trials, seed):
     d = kernel_design(design)
     n = d.stage1_patients + d.stage2_patients
     raw, scratch = allocate_patients(d)
-    ws = allocate_workspace(n, d.n_doses, d.stratum_multiplier.size)
+    ws = allocate_workspace(n, d.n_doses, d.stratum_multiplier.size, d.look_events.size)
     out = allocate_outputs(1, d.n_doses, d.look_events.size)
     state = new_state(np.random.SeedSequence(seed))
     stops = set()

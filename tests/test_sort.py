@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from seamless._sort import allocate_sort_scratch, grouped_sort, kth_smallest
+from seamless._sort import allocate_sort_scratch, grouped_sort, kth_smallest, order_statistics
 
 
 def _expected(keys, group):
@@ -69,3 +69,18 @@ def test_kth_smallest_of_a_prefix_with_zero_and_ties():
     keys = np.array([3.0, 0.0, 3.0, 1.0, 3.0, 2.0, 99.0, 0.5])
     scratch = allocate_sort_scratch(keys.size, 1)
     assert [kth_smallest(keys, np.int64(6), np.int64(k), scratch) for k in range(1, 7)] == [0.0, 1.0, 2.0, 3.0, 3.0, 3.0]
+
+
+@pytest.mark.parametrize("seed", range(3))
+@pytest.mark.parametrize("case", [c for c in CASES if c != "empty"])
+def test_order_statistics_match_numpy_and_skip_ranks_beyond_n(case, seed):
+    n, _, draw = CASES[case]
+    rng = np.random.default_rng(seed)
+    keys = draw(rng, n).astype(float)
+    want = np.sort(keys)
+    ranks = np.array(sorted({k for k in (1, 2, n // 3 + 1, n // 2 + 1, n - 1, n) if 1 <= k <= n}) + [n + 1, n + 5],
+                     np.int64)
+    out = np.full(ranks.size, -1.0)
+    order_statistics(keys, np.int64(n), ranks, out, allocate_sort_scratch(n, 1))
+    np.testing.assert_array_equal(out[:-2], want[ranks[:-2] - 1])
+    np.testing.assert_array_equal(out[-2:], [-1.0, -1.0])  # ranks beyond n leave their slot alone

@@ -52,6 +52,7 @@ __all__ = ["CohortLogrank", "allocate_cohort_logrank", "sort_cohort", "cohort_lo
 _EVENT, _CENSORED, _ARM_SHIFT, _ARM_MASK, _STRATUM_SHIFT = 1, 2, 2, 63, 8
 _SIGN = np.int64(-2**63)
 _LAST_KEY = np.int64(2**63 - 1)  # the sentinel's (its stratum is past the last already)
+_GROUP = 3  # arms that `_sweep_group` sweeps at once against control
 
 
 class CohortLogrank(NamedTuple):
@@ -80,10 +81,10 @@ class CohortLogrank(NamedTuple):
     key: np.ndarray               # (n_cohorts + 1, n + 1) collected sequence: `_order_key` of each record
     code: np.ndarray              # (n_cohorts + 1, n + 1) record codes
     length: np.ndarray            # (n_cohorts + 1,) records before the sentinel
-    arm_at_risk: np.ndarray       # (n + 1,) at risk in the arm at each record's time (scratch)
-    control_at_risk: np.ndarray   # (n + 1,) and in control
-    score_terms: np.ndarray       # (n + 1,) each record's log-rank terms (scratch)
-    variance_terms: np.ndarray    # (n + 1,)
+    at_risk: np.ndarray           # (_GROUP + 1, n + 1) at risk in control (row 0) and in each arm swept (scratch)
+    event_arm: np.ndarray         # (n + 1,) the arm of each event of a sweep (scratch)
+    score_terms: np.ndarray       # (_GROUP, n + 1) each record's log-rank terms of each arm swept (scratch)
+    variance_terms: np.ndarray    # (_GROUP, n + 1)
     arm_events: np.ndarray        # (A,) events per analysis arm at the cut
     score: np.ndarray             # (A - 1,) U of arm a vs arm 0
     variance: np.ndarray          # (A - 1,) V of arm a vs arm 0
@@ -102,8 +103,8 @@ def allocate_cohort_logrank(n_cohorts: int, n_patients: int, n_strata: int, n_ar
         allocate_sort_scratch(n, n_strata), ints(n_strata),
         ints(n + 1), ints(n + 1), ints(n + 1), ints(n + 1),
         np.full(m, np.nan), ints(m + 1, n + 1), ints(m + 1, n + 1), ints(m + 1),
-        np.zeros(n + 1), np.zeros(n + 1), np.zeros(n + 1), np.zeros(n + 1), ints(a), np.zeros(a - 1),
-        np.zeros(a - 1))
+        np.zeros((_GROUP + 1, n + 1)), ints(n + 1), np.zeros((_GROUP, n + 1)), np.zeros((_GROUP, n + 1)), ints(a),
+        np.zeros(a - 1), np.zeros(a - 1))
 
 
 @kernel
@@ -153,6 +154,13 @@ def _float_bits(typingctx, value):
     def codegen(context, builder, signature, args):
         return builder.bitcast(args[0], ir.IntType(64))
     return types.int64(types.float64), codegen
+
+
+@kernel
+def _from_end(n, i):
+    """Index n - 1 - i of a backwards loop, unsigned: numba then omits the wrap-around code of
+    negative indices (it cannot tell that a backwards range stays >= 0)."""
+    return np.uint64(n - 1 - i)
 
 
 @kernel
@@ -288,10 +296,11 @@ def _sweep(cl, key, code, n):
     record's time: the records from it to its stratum's end, counted backwards. Without tied own
     exits every record is its own term, computed for all records at once (a loop the compiler
     vectorizes) and summed in order; with ties, `_tied_sums`."""
-    arm_at_risk, control_at_risk = cl.arm_at_risk, cl.control_at_risk
+    arm_at_risk, control_at_risk = cl.at_risk[1], cl.at_risk[0]
     in_arm = in_control = 0
     following = code[n] >> _STRATUM_SHIFT  # the stratum of the record after k
-    for k in range(n - 1, -1, -1):
+    for i in range(n):
+        k = _from_end(n, i)
         c = code[k]
         same_stratum = (c >> _STRATUM_SHIFT) == following
         following = c >> _STRATUM_SHIFT
@@ -299,7 +308,7 @@ def _sweep(cl, key, code, n):
         in_arm = (in_arm if same_stratum else 0) + in_arm_1
         in_control = (in_control if same_stratum else 0) + (in_arm_1 == 0)
         arm_at_risk[k], control_at_risk[k] = in_arm, in_control
-    score_terms, variance_terms = cl.score_terms, cl.variance_terms
+    score_terms, variance_terms = cl.score_terms[0], cl.variance_terms[0]
     arm_total = control_total = ties = 0
     for k in range(n):
         in_arm_1 = ((code[k] >> _ARM_SHIFT) & _ARM_MASK) == 1
@@ -344,6 +353,75 @@ def _tied_sums(code, key, n, arm_at_risk, control_at_risk):
 
 
 @kernel
+def _any_tie(key, code, n):
+    """Whether two own exits of a stratum in key[:n + 1], code[:n + 1] share their time."""
+    ties = 0
+    for k in range(n):
+        ties += _tied_with_next(key, code, k)
+    return ties > 0
+
+
+@kernel
+def _sweep_group(cl, code, n, first, n_arms):
+    """`_sweep` of analysis arms first..first + _GROUP - 1 (those below n_arms) against arm 0 at once,
+    over a collected sequence of all arms without tied own exits, code[:n + 1]. The at-risk counts of
+    an arm and of control at a record are the same whether the other arms' records are there or not,
+    and only events add terms, so each arm's sums are those of `_sweep` over its `_pair`, term by term
+    in the same order. Backwards, the counts at each event are set aside; then each arm's terms are
+    computed for all events at once and summed forwards. Writes cl.score, cl.variance and
+    cl.arm_events of these arms and of arm 0."""
+    y_control, y_arm1, y_arm2, y_arm3 = cl.at_risk[0], cl.at_risk[1], cl.at_risk[2], cl.at_risk[3]
+    event_arm = cl.event_arm
+    y0 = y1 = y2 = y3 = 0
+    w = 0
+    following = code[n] >> _STRATUM_SHIFT
+    for i in range(n):
+        c = code[_from_end(n, i)]
+        same_stratum = (c >> _STRATUM_SHIFT) == following
+        following = c >> _STRATUM_SHIFT
+        arm = (c >> _ARM_SHIFT) & _ARM_MASK
+        y0 = (y0 if same_stratum else 0) + (arm == 0)
+        y1 = (y1 if same_stratum else 0) + (arm == first)
+        y2 = (y2 if same_stratum else 0) + (arm == first + 1)
+        y3 = (y3 if same_stratum else 0) + (arm == first + 2)
+        y_control[w], y_arm1[w], y_arm2[w], y_arm3[w], event_arm[w] = y0, y1, y2, y3, arm
+        w += c & _EVENT
+    for j in range(_GROUP):
+        _arm_terms(event_arm, w, first + j, cl.at_risk[j + 1], y_control, cl.score_terms[j], cl.variance_terms[j])
+    s1 = s2 = s3 = v1 = v2 = v3 = 0.0
+    score1, score2, score3 = cl.score_terms[0], cl.score_terms[1], cl.score_terms[2]
+    variance1, variance2, variance3 = cl.variance_terms[0], cl.variance_terms[1], cl.variance_terms[2]
+    for i in range(w):  # the events in sequence order
+        k = _from_end(w, i)
+        s1 += score1[k]
+        s2 += score2[k]
+        s3 += score3[k]
+        v1 += variance1[k]
+        v2 += variance2[k]
+        v3 += variance3[k]
+    e0 = e1 = e2 = e3 = 0
+    for k in range(w):
+        arm = event_arm[k]
+        e0 += arm == 0
+        e1 += arm == first
+        e2 += arm == first + 1
+        e3 += arm == first + 2
+    cl.arm_events[0] = e0
+    for a, u, v, events in ((first, s1, v1, e1), (first + 1, s2, v2, e2), (first + 2, s3, v3, e3)):
+        if a < n_arms:
+            cl.score[a - 1], cl.variance[a - 1], cl.arm_events[a] = u, v, events
+
+
+@kernel
+def _arm_terms(event_arm, n, arm, arm_at_risk, control_at_risk, score_terms, variance_terms):
+    """The log-rank terms of analysis arm ``arm`` vs arm 0 at n single events (zero for other arms')."""
+    for k in range(n):  # a loop the compiler vectorizes
+        in_arm = event_arm[k] == arm
+        score_terms[k], variance_terms[k] = _terms(1.0 if in_arm | (event_arm[k] == 0) else 0.0,
+                                                   1.0 if in_arm else 0.0, arm_at_risk[k], control_at_risk[k])
+
+
+@kernel
 def cohort_logrank(cl, c, tau, n_arms):
     """Stratified log-rank of analysis arms 1..n_arms-1 against arm 0 in cohort ``c`` (sorted by
     `sort_cohort`) at calendar cut tau, among the patients entered before tau. Writes cl.score,
@@ -352,6 +430,10 @@ def cohort_logrank(cl, c, tau, n_arms):
     key, code, n = cl.key[c], cl.code[c], cl.length[c]
     if n_arms == 2:
         cl.score[0], cl.variance[0], cl.arm_events[1], cl.arm_events[0] = _sweep(cl, key, code, n)
+        return
+    if not _any_tie(key, code, n):
+        for first in range(1, n_arms, _GROUP):
+            _sweep_group(cl, code, n, first, n_arms)
         return
     for a in range(1, n_arms):  # each arm's sweep runs over its and control's records only
         n_pair = _pair(key, code, n, a, cl.own_key, cl.own_code)

@@ -8,9 +8,9 @@ leading bits of the key (the exponent and six mantissa bits of a positive float6
 per octave, in key order; MAX_BUCKETS buckets cover the 16 octaves below the largest key, and
 smaller keys share the first), then by group, then a final insertion sort that only has to
 swap the keys that share a bucket. `kth_smallest` uses the same buckets to find one order
-statistic: count per bucket, then sort only the bucket that holds it. (Keys below 2^-16 of the
-largest all share the first bucket; the insertion sort is quadratic in their number, and no
-realistic time scale has many.)
+statistic: count per bucket, then sort only the bucket that holds it (`order_statistics`: several
+from one count). (Keys below 2^-16 of the largest all share the first bucket; the insertion sort
+is quadratic in their number, and no realistic time scale has many.)
 """
 
 from typing import NamedTuple
@@ -19,7 +19,7 @@ import numpy as np
 
 from seamless._jit import kernel
 
-__all__ = ["MAX_BUCKETS", "SortScratch", "allocate_sort_scratch", "grouped_sort", "kth_smallest"]
+__all__ = ["MAX_BUCKETS", "SortScratch", "allocate_sort_scratch", "grouped_sort", "kth_smallest", "order_statistics"]
 
 MAX_BUCKETS = 1024
 _BUCKET_SHIFT = 46  # float64 bits >> 46: sign, 11 exponent bits, the 6 leading mantissa bits
@@ -87,22 +87,55 @@ def kth_smallest(keys, n, k, scratch):
     """The k-th smallest (1 <= k <= n) of keys[:n] (all > 0), in time linear in n: count the keys
     per bucket, then sort only the keys of the bucket that holds the k-th. scratch:
     `allocate_sort_scratch` for at least n keys."""
+    lowest = _count_buckets(keys, n, scratch.counts)
+    target, below = _bucket_of_rank(scratch.counts, k, 0, 0)
+    return _rank_in_bucket(keys, n, lowest, target, k - below, scratch)
+
+
+@kernel
+def order_statistics(keys, n, ranks, out, scratch):
+    """out[j] = the ranks[j]-th smallest of keys[:n] (all > 0) for each ranks[j] <= n (ranks increasing;
+    out[j] untouched for the others): `kth_smallest` with one count of the buckets for all ranks."""
+    lowest = _count_buckets(keys, n, scratch.counts)
+    target = below = 0
+    for j in range(ranks.size):
+        if ranks[j] <= n:
+            target, below = _bucket_of_rank(scratch.counts, ranks[j], target, below)
+            out[j] = _rank_in_bucket(keys, n, lowest, target, ranks[j] - below, scratch)
+
+
+@kernel
+def _count_buckets(keys, n, counts):
+    """counts[b] = number of keys[:n] in bucket b (the buckets of `_bucket_range`); returns its lowest."""
     bits = keys.view(np.int64)
     lowest, n_buckets = _bucket_range(bits, n)
-    counts = scratch.counts
     counts[:n_buckets] = 0
     for i in range(n):
         counts[_bucket(bits[i], lowest)] += 1
-    target, below = 0, 0
+    return lowest
+
+
+@kernel
+def _bucket_of_rank(counts, k, target, below):
+    """(bucket holding the k-th smallest key, keys in the buckets before it), searched from bucket
+    ``target`` on, with ``below`` keys before that."""
     while below + counts[target] < k:
         below += counts[target]
         target += 1
+    return target, below
+
+
+@kernel
+def _rank_in_bucket(keys, n, lowest, target, rank, scratch):
+    """The rank-th smallest key of bucket ``target``: its keys compacted without a branch, then sorted
+    (a few keys; the payload is not needed)."""
+    bits = keys.view(np.int64)
     m = 0
-    for i in range(n):  # the target bucket's keys, compacted without a branch
+    for i in range(n):
         scratch.keys[m] = keys[i]
         m += _bucket(bits[i], lowest) == target
-    _insertion_sort(scratch.keys, scratch.payload, 0, m)  # a few keys (the payload is not needed)
-    return scratch.keys[k - below - 1]
+    _insertion_sort(scratch.keys, scratch.payload, 0, m)
+    return scratch.keys[rank - 1]
 
 
 @kernel

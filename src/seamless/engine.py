@@ -14,7 +14,7 @@ import numpy as np
 
 from seamless._cohort_logrank import allocate_cohort_logrank, cohort_logrank, sort_cohort, union_logrank
 from seamless._jit import kernel
-from seamless._sort import kth_smallest
+from seamless._sort import kth_smallest, order_statistics
 from seamless.combination import closed_stage1_p, combine_cohort, combine_increments
 from seamless.design import Adjustment, Correlation, Mode, SelectionRule, Trigger
 from seamless.dunnett import _dunnett_p
@@ -74,6 +74,7 @@ class Workspace(NamedTuple):
     z: np.ndarray                 # (D,)
     loadings: np.ndarray          # (D,) Dunnett loadings in use
     subset: np.ndarray            # (D,) loadings of one intersection
+    look_cut: np.ndarray          # (K,) calendar time of the D-th CG event of each look, if reached
 
 
 def allocate_outputs(n_trials: int, n_doses: int, n_looks: int) -> TrialOutputs:
@@ -86,18 +87,26 @@ def allocate_outputs(n_trials: int, n_doses: int, n_looks: int) -> TrialOutputs:
         np.zeros(n_trials))
 
 
-def allocate_workspace(n_patients: int, n_doses: int, n_strata: int) -> Workspace:
+def allocate_workspace(n_patients: int, n_doses: int, n_strata: int, n_looks: int) -> Workspace:
     n, d = n_patients, n_doses
     return Workspace(np.zeros(n), np.zeros(n), np.zeros(n), np.zeros(n), np.zeros(n),
-                     allocate_cohort_logrank(2, n, n_strata, d + 1), np.zeros(d), np.zeros(d), np.zeros(d))
+                     allocate_cohort_logrank(2, n, n_strata, d + 1), np.zeros(d), np.zeros(d), np.zeros(d),
+                     np.zeros(n_looks))
 
 
 @kernel
-def _set_times(d, raw, ws, i, arm):
-    """PFS and dropout times of patient i in arm code ``arm`` (exponential; DESIGN.md section 1)."""
-    ws.event_time[i] = raw.event_unit[i] / (d.arm_hazard[arm] * d.stratum_multiplier[raw.stratum[i]])
-    ws.dropout_time[i] = raw.dropout_unit[i] / d.dropout_hazard if d.dropout_hazard > 0.0 else np.inf
-    ws.exit_time[i] = min(ws.event_time[i], ws.dropout_time[i])
+def _set_times(d, raw, ws, lo, hi, arm_factor):
+    """PFS and dropout times of patients lo..hi-1, patient i in arm code arm_factor * raw.arm[i]
+    (exponential; DESIGN.md section 1). The hazards first, then the divisions in a loop the compiler
+    vectorizes."""
+    hazard = ws.exit_time  # until the exit times are set
+    for i in range(lo, hi):
+        hazard[i] = d.arm_hazard[arm_factor * raw.arm[i]] * d.stratum_multiplier[raw.stratum[i]]
+    dropout_hazard = d.dropout_hazard
+    for i in range(lo, hi):
+        ws.event_time[i] = raw.event_unit[i] / hazard[i]
+        ws.dropout_time[i] = raw.dropout_unit[i] / dropout_hazard if dropout_hazard > 0.0 else np.inf
+        ws.exit_time[i] = min(ws.event_time[i], ws.dropout_time[i])
 
 
 @kernel
@@ -206,8 +215,7 @@ def _selection_analysis(d, ws, raw, out, row):
     stage-1 p, U and V of the selected dose)."""
     n_doses, n1 = d.n_doses, d.stage1_patients
     entry_times(0.0, raw.accrual_gap[:n1], d.accrual_rates, d.accrual_starts, ws.entry[:n1])
-    for i in range(n1):
-        _set_times(d, raw, ws, i, raw.arm[i])
+    _set_times(d, raw, ws, 0, n1, 1)
     if n1 == 0:
         return 1, 0.0, 0.5, 0.0, 0.0
     sort_cohort(ws.cohorts, _STAGE1, _FIRST, n1, raw.stratum, ws.entry, ws.event_time, ws.dropout_time, ws.exit_time,
@@ -234,8 +242,7 @@ def _stage2_cohort(d, ws, raw, selected, stage2_start):
     never starts), and the stage-2 cohort (analysis arm 1: the selected dose)."""
     n1, n = d.stage1_patients, ws.entry.size
     entry_times(stage2_start, raw.accrual_gap[n1:], d.accrual_rates, d.accrual_starts, ws.entry[n1:])
-    for i in range(n1, n):
-        _set_times(d, raw, ws, i, selected * raw.arm[i])  # stage-2 arm 1 is the selected dose
+    _set_times(d, raw, ws, n1, n, selected)  # stage-2 arm 1 is the selected dose
     stage2_end = n if stage2_start < np.inf else n1
     sort_cohort(ws.cohorts, _STAGE2, n1, stage2_end, raw.stratum, ws.entry, ws.event_time, ws.dropout_time,
                 ws.exit_time, raw.arm)
@@ -288,12 +295,12 @@ def simulate_trial(d, raw, ws, out, row):
     cg_event_times, last_end = _cg_event_times(d, ws, raw, selected, selection_time)
     m = cg_event_times.size
     n_looks = d.look_events.size
+    order_statistics(cg_event_times, m, d.look_events, ws.look_cut, ws.cohorts.sort)
     tau = selection_time
     for k in range(n_looks):
-        target = d.look_events[k]
-        reached = target <= m
+        reached = d.look_events[k] <= m
         # A look is never before the selection analysis that defines the CG.
-        tau = max(kth_smallest(cg_event_times, m, target, ws.cohorts.sort), selection_time) if reached else last_end
+        tau = max(ws.look_cut[k], selection_time) if reached else last_end
         z = _combined_z(d, ws, k, tau, selected, stage1_p, score1, variance1)
         out.look_time[row, k] = tau
         out.look_events[row, k] = _count_at_most(cg_event_times, tau)
@@ -320,7 +327,7 @@ def run_chunk(d, seed_sequence: np.random.SeedSequence, n_trials: int) -> TrialO
     """Simulate ``n_trials`` trials of KernelDesign ``d`` from their own random stream."""
     n_patients = d.stage1_patients + d.stage2_patients
     raw, scratch = allocate_patients(d)
-    ws = allocate_workspace(n_patients, d.n_doses, d.stratum_multiplier.size)
+    ws = allocate_workspace(n_patients, d.n_doses, d.stratum_multiplier.size, d.look_events.size)
     out = allocate_outputs(n_trials, d.n_doses, d.look_events.size)
     simulate_chunk(new_state(seed_sequence), d, raw, scratch, ws, out)
     return out
