@@ -16,10 +16,12 @@ At a cut, `_collect` gathers both and merges them into the cohort's sequence: it
 stratum, then time, an administrative censoring after the own exits at its time (a patient
 censored at t is still at risk at t). In that order the patients at risk at a record's time are
 the records from it to its stratum's end, so `_sweep` counts them backwards and then adds the
-log-rank terms forwards, tied own exits as one group. With more than two arms, each arm is swept
-over its and control's records only, picked from the sequence first (`_pair`): the other arms'
-records are in neither risk set and add zero terms. This is the log-rank of
-`logrank._logrank_many_to_one` on the observed (time, event) data in linear time.
+log-rank terms forwards, tied own exits as one group. With more than two arms, the other arms'
+records are in neither risk set of an arm against control and add zero terms: without ties,
+`_sweep_group` sweeps up to _GROUP arms at once over the whole sequence, adding terms at events
+only; with ties, each arm is swept over its and control's records, picked from the sequence
+first (`_pair`). This is the log-rank of `logrank._logrank_many_to_one` on the observed
+(time, event) data in linear time.
 
 Two cohorts whose patients all enter one after the other (stage 1, then stage 2) have as union
 the CG, whose sequence at a cut is the merge of the two cohorts' sequences: `union_logrank`
@@ -386,7 +388,7 @@ def _sweep_group(cl, code, n, first, n_arms):
         y3 = (y3 if same_stratum else 0) + (arm == first + 2)
         y_control[w], y_arm1[w], y_arm2[w], y_arm3[w], event_arm[w] = y0, y1, y2, y3, arm
         w += c & _EVENT
-    for j in range(_GROUP):
+    for j in range(min(_GROUP, n_arms - first)):  # the rows of arms past the last are not read
         _arm_terms(event_arm, w, first + j, cl.at_risk[j + 1], y_control, cl.score_terms[j], cl.variance_terms[j])
     s1 = s2 = s3 = v1 = v2 = v3 = 0.0
     score1, score2, score3 = cl.score_terms[0], cl.score_terms[1], cl.score_terms[2]
