@@ -40,6 +40,7 @@ _COHORT = int(Mode.COHORT)
 # analysis arm 1 is the selected dose); their union is the CG.
 _STAGE1, _STAGE2 = np.int64(0), np.int64(1)
 _SELECTION_LOOK, _TWO_ARMS, _FIRST = np.int64(0), np.int64(2), np.int64(0)
+_AS_DRAWN = np.int64(1)  # `_set_times` arm factor of stage 1, whose drawn arm codes are the arms
 
 
 class TrialOutputs(NamedTuple):
@@ -215,7 +216,7 @@ def _selection_analysis(d, ws, raw, out, row):
     stage-1 p, U and V of the selected dose)."""
     n_doses, n1 = d.n_doses, d.stage1_patients
     entry_times(0.0, raw.accrual_gap[:n1], d.accrual_rates, d.accrual_starts, ws.entry[:n1])
-    _set_times(d, raw, ws, 0, n1, 1)
+    _set_times(d, raw, ws, _FIRST, n1, _AS_DRAWN)
     if n1 == 0:
         return 1, 0.0, 0.5, 0.0, 0.0
     sort_cohort(ws.cohorts, _STAGE1, _FIRST, n1, raw.stratum, ws.entry, ws.event_time, ws.dropout_time, ws.exit_time,
