@@ -51,16 +51,20 @@ def test_grouped_sort_in_place():
     np.testing.assert_array_equal(payload, want_order)
 
 
+def _keys_and_ranks(case, seed):
+    """(n, keys, keys sorted, ranks from 1 to n spread over the range) of a non-empty case."""
+    n, _, draw = CASES[case]
+    keys = draw(np.random.default_rng(seed), n).astype(float)
+    return n, keys, np.sort(keys), sorted({k for k in (1, 2, n // 3 + 1, n // 2 + 1, n - 1, n) if 1 <= k <= n})
+
+
 @pytest.mark.parametrize("seed", range(3))
 @pytest.mark.parametrize("case", [c for c in CASES if c != "empty"])
 def test_kth_smallest_matches_numpy(case, seed):
-    n, _, draw = CASES[case]
-    rng = np.random.default_rng(seed)
-    keys = draw(rng, n).astype(float)
+    n, keys, want, ranks = _keys_and_ranks(case, seed)
     before = keys.copy()
-    want = np.sort(keys)
     scratch = allocate_sort_scratch(n, 1)
-    for k in sorted({k for k in (1, 2, n // 3 + 1, n // 2 + 1, n - 1, n) if 1 <= k <= n}):
+    for k in ranks:
         assert kth_smallest(keys, np.int64(n), np.int64(k), scratch) == want[k - 1]
     np.testing.assert_array_equal(keys, before)  # the keys are left as they were
 
@@ -74,12 +78,8 @@ def test_kth_smallest_of_a_prefix_with_zero_and_ties():
 @pytest.mark.parametrize("seed", range(3))
 @pytest.mark.parametrize("case", [c for c in CASES if c != "empty"])
 def test_order_statistics_match_numpy_and_skip_ranks_beyond_n(case, seed):
-    n, _, draw = CASES[case]
-    rng = np.random.default_rng(seed)
-    keys = draw(rng, n).astype(float)
-    want = np.sort(keys)
-    ranks = np.array(sorted({k for k in (1, 2, n // 3 + 1, n // 2 + 1, n - 1, n) if 1 <= k <= n}) + [n + 1, n + 5],
-                     np.int64)
+    n, keys, want, ranks = _keys_and_ranks(case, seed)
+    ranks = np.array(ranks + [n + 1, n + 5], np.int64)
     out = np.full(ranks.size, -1.0)
     order_statistics(keys, np.int64(n), ranks, out, allocate_sort_scratch(n, 1))
     np.testing.assert_array_equal(out[:-2], want[ranks[:-2] - 1])

@@ -388,7 +388,7 @@ def _sweep_group(cl, code, n, first, n_arms):
         y3 = (y3 if same_stratum else 0) + (arm == first + 2)
         y_control[w], y_arm1[w], y_arm2[w], y_arm3[w], event_arm[w] = y0, y1, y2, y3, arm
         w += c & _EVENT
-    for j in range(min(_GROUP, n_arms - first)):  # the rows of arms past the last are not read
+    for j in range(min(_GROUP, n_arms - first)):  # arms past the last: no terms, their sums unused
         _arm_terms(event_arm, w, first + j, cl.at_risk[j + 1], y_control, cl.score_terms[j], cl.variance_terms[j])
     s1 = s2 = s3 = v1 = v2 = v3 = 0.0
     score1, score2, score3 = cl.score_terms[0], cl.score_terms[1], cl.score_terms[2]
