@@ -9,12 +9,13 @@ import pytest
 from scipy.stats import norm
 
 from seamless.combination import closed_stage1_p, combine_cohort, combine_increments
-from seamless.dunnett import GAUSS_HERMITE_NODES, GAUSS_HERMITE_WEIGHTS, correlation_loadings, dunnett_adjusted_p
+from seamless.dunnett import correlation_loadings, dunnett_adjusted_p, dunnett_rule
 
 
 def _closed(z, selected, loadings, unadjusted=False):
-    return closed_stage1_p(np.asarray(z, float), selected, np.asarray(loadings, float), unadjusted,
-                           GAUSS_HERMITE_NODES, GAUSS_HERMITE_WEIGHTS, np.zeros(len(z)))
+    loadings = np.asarray(loadings, float)
+    return closed_stage1_p(np.asarray(z, float), selected, loadings, unadjusted, dunnett_rule(loadings),
+                           np.zeros(len(z)))
 
 
 @pytest.mark.parametrize("seed", range(12))

@@ -1,5 +1,6 @@
 """Single-step Dunnett (DESIGN.md section 3): published values, limiting cases, the compiled kernel
-against the NumPy path, scipy as the slow twin, and mvtnorm::pmvnorm reference values."""
+against the NumPy path, the tables against the kernel's quadrature, scipy as the slow twin, and
+mvtnorm::pmvnorm reference values."""
 
 import json
 import math
@@ -13,11 +14,15 @@ from scipy.stats import norm
 from seamless.dunnett import (
     GAUSS_HERMITE_NODES,
     GAUSS_HERMITE_WEIGHTS,
+    TABLE_HIGH,
+    TABLE_LOW,
     _dunnett_p,
     correlation_loadings,
     dunnett_adjusted_p,
     dunnett_cdf,
     dunnett_critical_value,
+    dunnett_rule,
+    dunnett_set_p,
 )
 
 REFERENCE_FILE = Path(__file__).parent / "reference" / "dunnett.json"
@@ -87,6 +92,45 @@ def test_compiled_kernel_matches_numpy_path(name):
     for max_z in [-4.0, -1.0, 0.0, 0.7, 1.5, 2.33, 3.0, 6.0]:
         kernel_p = _dunnett_p(max_z, loadings, GAUSS_HERMITE_NODES, GAUSS_HERMITE_WEIGHTS)
         assert_allclose(kernel_p, dunnett_adjusted_p(max_z, loadings), rtol=1e-12, atol=1e-16)
+
+
+def _members(loadings, dose_set):
+    return loadings[[i for i in range(loadings.size) if dose_set >> i & 1]]
+
+
+@pytest.mark.parametrize("name", LOADING_SETS)
+def test_tables_match_the_quadrature_of_every_dose_set(name):
+    loadings = LOADING_SETS[name]
+    rule = dunnett_rule(loadings)
+    assert (rule.table_of[1:] >= 0).all()  # loadings up to 0.9 are all tabulated
+    thresholds = np.random.default_rng(3).uniform(TABLE_LOW, TABLE_HIGH, 400)
+    for dose_set in range(1, 2 ** loadings.size):
+        quadrature = [_dunnett_p(c, _members(loadings, dose_set), GAUSS_HERMITE_NODES, GAUSS_HERMITE_WEIGHTS)
+                      for c in thresholds]
+        tabulated = [dunnett_set_p(c, loadings, dose_set, rule, np.zeros(loadings.size)) for c in thresholds]
+        assert_allclose(tabulated, quadrature, rtol=5e-14, atol=0)
+
+
+def test_equal_loadings_share_one_table_per_set_size():
+    rule = dunnett_rule(_equal_loadings(4, 0.6))
+    assert rule.coefficients.shape[0] == 4
+    assert [rule.table_of[dose_set] for dose_set in (0b0001, 0b0100, 0b0110, 0b1011, 0b1111)] == [0, 0, 1, 2, 3]
+
+
+def test_loadings_near_one_are_not_tabulated():
+    # The interpolant would need intervals narrower than 1/8 where the integrand becomes a step.
+    assert (dunnett_rule(np.array([0.999, 0.999])).table_of[1:] == -1).all()
+
+
+@pytest.mark.parametrize("c", [TABLE_LOW - 1e-9, TABLE_HIGH, 9.5, -6.0, np.inf, -np.inf])
+def test_outside_the_table_and_for_other_loadings_the_quadrature_is_used(c):
+    loadings = _equal_loadings(3, 0.6)
+    rule = dunnett_rule(loadings)
+    quadrature = _dunnett_p(c, loadings, GAUSS_HERMITE_NODES, GAUSS_HERMITE_WEIGHTS)
+    assert dunnett_set_p(c, loadings, 0b111, rule, np.zeros(3)) == quadrature
+    other = correlation_loadings([1.3, 1.7, 2.4])  # event-based loadings of one trial
+    assert dunnett_set_p(1.2, other, 0b101, rule, np.zeros(3)) == _dunnett_p(
+        1.2, other[[0, 2]], GAUSS_HERMITE_NODES, GAUSS_HERMITE_WEIGHTS)
 
 
 @pytest.mark.parametrize("name", LOADING_SETS)
@@ -176,9 +220,13 @@ def test_adjusted_p_matches_mvtnorm(case):
     # Producing R call (mvtnorm::pmvnorm, algorithm = Miwa) is stored beside the value: case["call"].
     got = dunnett_adjusted_p(case["max_z"], case["loadings"])
     assert abs(got - case["p"]) <= 1e-7, case["call"]
-    kernel_p = _dunnett_p(float(case["max_z"]), np.asarray(case["loadings"], float),
-                          GAUSS_HERMITE_NODES, GAUSS_HERMITE_WEIGHTS)
+    loadings = np.asarray(case["loadings"], float)
+    kernel_p = _dunnett_p(float(case["max_z"]), loadings, GAUSS_HERMITE_NODES, GAUSS_HERMITE_WEIGHTS)
     assert abs(kernel_p - case["p"]) <= 1e-7, case["call"]
+    every_dose = 2 ** loadings.size - 1
+    tabulated_p = dunnett_set_p(float(case["max_z"]), loadings, every_dose, dunnett_rule(loadings),
+                                np.zeros(loadings.size))
+    assert abs(tabulated_p - case["p"]) <= 1e-7, case["call"]
 
 
 @pytest.mark.parametrize("case", _r_reference("critical_values"))

@@ -21,16 +21,16 @@ __all__ = ["closed_stage1_p", "combine_cohort", "combine_increments"]
 
 
 @kernel
-def closed_stage1_p(z, selected, loadings, unadjusted, nodes, weights, scratch):
+def closed_stage1_p(z, selected, loadings, unadjusted, rule, scratch):
     """Largest Dunnett p_S over the intersections S containing dose ``selected`` (0-based).
 
-    z, loadings: (D,) stage-1 z and Dunnett loadings; scratch: (D,) work space;
-    nodes, weights: the Gauss-Hermite rule of ``seamless.dunnett``. At most D integrals, not
-    2^(D-1): see ``seamless.dunnett._closed_dunnett_p``.
+    z, loadings: (D,) stage-1 z and Dunnett loadings; scratch: (D,) work space; rule: the
+    ``seamless.dunnett.DunnettRule`` of the design's loadings. At most D p-values, not 2^(D-1):
+    see ``seamless.dunnett._closed_dunnett_p``.
     """
     if unadjusted:
         return normal_sf(z[selected])
-    return _closed_dunnett_p(z, loadings, selected, nodes, weights, scratch)
+    return _closed_dunnett_p(z, loadings, selected, rule, scratch)
 
 
 @kernel

@@ -12,13 +12,26 @@ and below 1e-7 for loadings <= 0.95; it grows as a loading approaches 1 (the int
 
 The p-value is integrated as 1 - prod Phi = -expm1(sum log Phi), so small p-values keep their
 relative precision instead of being the difference of two numbers close to 1. The compiled path
-for the simulation kernels (`_dunnett_p`, `_closed_dunnett_p`) evaluates the same rule with fewer
-normal-tail evaluations and agrees with it to about 1e-14 relative (their docstrings say how).
+for the simulation kernels (`_dunnett_p`) evaluates the same rule with fewer normal-tail
+evaluations and agrees with it to about 1e-14 relative (its docstring says how).
+
+A simulation evaluates p-values of the same few dose sets, those of the design's loadings, at
+ever new thresholds, each integral costing about 40 normal tails. So `dunnett_rule` tabulates
+p_S(c) / Phi-bar(c), a smooth function between 1 and |S|, for each set S of doses, in Chebyshev
+interpolants of degree TABLE_DEGREE on intervals of c in [TABLE_LOW, TABLE_HIGH) (Trefethen,
+Approximation Theory and Approximation Practice, 2013, ch. 3-4: the coefficients of a smooth
+function decay geometrically, and the last ones bound the interpolation error). An interval width
+is kept only if its last two coefficients sum to at most TABLE_TAIL everywhere (1, then 1/2, 1/4,
+1/8); a set whose p-value is not resolved even at width 1/8 (loadings near 1) is not tabulated.
+`dunnett_set_p` reads the table where it applies and integrates elsewhere; the tests check the
+two against each other to 5e-14 relative.
 """
 
 import math
+from typing import NamedTuple
 
 import numpy as np
+from numpy.polynomial.chebyshev import chebfit
 from numpy.polynomial.hermite import hermgauss
 
 from seamless._jit import kernel
@@ -27,7 +40,10 @@ from seamless._normal import normal_sf
 __all__ = [
     "GAUSS_HERMITE_NODES",
     "GAUSS_HERMITE_WEIGHTS",
+    "DunnettRule",
     "correlation_loadings",
+    "dunnett_rule",
+    "dunnett_set_p",
     "dunnett_cdf",
     "dunnett_adjusted_p",
     "dunnett_critical_value",
@@ -156,24 +172,121 @@ def _integrand(max_z, loadings, u):
     return tail
 
 
+#: Tabulated thresholds c (outside them `dunnett_set_p` integrates), the interpolants' degree, and the
+#: largest sum of the last two Chebyshev coefficients accepted (p_S / Phi-bar >= 1, so relative).
+TABLE_LOW, TABLE_HIGH, TABLE_DEGREE, TABLE_TAIL = -3.0, 8.0, 16, 2e-14
+_TABLE_WIDTHS = (1.0, 0.5, 0.25, 0.125)
+#: Chebyshev points of the first kind on [-1, 1], where each interval's interpolant matches p_S / Phi-bar.
+_CHEBYSHEV_POINTS = np.cos(np.pi * (np.arange(TABLE_DEGREE + 1) + 0.5) / (TABLE_DEGREE + 1))
+
+
+class DunnettRule(NamedTuple):
+    """How the compiled kernels evaluate Dunnett p-values for doses with design loadings ``loadings``
+    (D,): the Gauss-Hermite rule, and the table of each set of doses (bit i of a set: dose i)."""
+
+    nodes: np.ndarray         # Gauss-Hermite rule of `_dunnett_p`
+    weights: np.ndarray
+    loadings: np.ndarray      # (D,) the loadings tabulated; other loadings are integrated
+    table_of: np.ndarray      # (2^D,) row of each dose set in `coefficients`; -1: not tabulated
+    width: np.ndarray         # (rows,) interval width of each row
+    coefficients: np.ndarray  # (rows, intervals, TABLE_DEGREE + 1) Chebyshev coefficients of p_S / Phi-bar
+
+
 @kernel
-def _closed_dunnett_p(z, loadings, selected, nodes, weights, subset):
+def _ratios_to_tail(thresholds, loadings, nodes, weights, out):
+    """p_S(c) / Phi-bar(c) at each threshold c, by `_dunnett_p`."""
+    for k in range(thresholds.size):
+        out[k] = _dunnett_p(thresholds[k], loadings, nodes, weights) / normal_sf(thresholds[k])
+
+
+def _table(loadings: np.ndarray):
+    """(width, coefficients (intervals, TABLE_DEGREE + 1)) of the widest interval width that resolves
+    p_S / Phi-bar for these loadings, or None."""
+    for width in _TABLE_WIDTHS:
+        intervals = round((TABLE_HIGH - TABLE_LOW) / width)
+        thresholds = TABLE_LOW + width * (np.arange(intervals)[:, None] + (_CHEBYSHEV_POINTS + 1.0) / 2.0)
+        ratios = np.empty(thresholds.size)
+        _ratios_to_tail(thresholds.ravel(), loadings, GAUSS_HERMITE_NODES, GAUSS_HERMITE_WEIGHTS, ratios)
+        coefficients = chebfit(_CHEBYSHEV_POINTS, ratios.reshape(intervals, -1).T, TABLE_DEGREE).T
+        if np.abs(coefficients[:, -2:]).sum(axis=1).max() <= TABLE_TAIL:
+            return width, coefficients
+    return None
+
+
+def dunnett_rule(loadings) -> DunnettRule:
+    """The Gauss-Hermite rule and the tables of every set of doses with these loadings (D,); sets
+    with the same loadings share one table (equal loadings: one per set size)."""
+    values = _check_loadings(loadings)
+    rows, widths, tables = {}, [], []
+    table_of = np.full(2 ** values.size, -1, np.int64)
+    for dose_set in range(1, table_of.size):
+        members = tuple(sorted(values[i] for i in range(values.size) if dose_set >> i & 1))
+        if members not in rows:
+            table = _table(np.array(members))
+            rows[members] = -1 if table is None else len(tables)
+            if table is not None:
+                widths.append(table[0])
+                tables.append(table[1])
+        table_of[dose_set] = rows[members]
+    longest = max((t.shape[0] for t in tables), default=0)
+    coefficients = np.zeros((len(tables), longest, TABLE_DEGREE + 1))
+    for row, table in enumerate(tables):
+        coefficients[row, : table.shape[0]] = table
+    return DunnettRule(GAUSS_HERMITE_NODES, GAUSS_HERMITE_WEIGHTS, values.copy(), table_of, np.array(widths),
+                       coefficients)
+
+
+@kernel
+def _tabulated_p(rule, row, c):
+    """p_S(c) from row ``row`` of the rule's table, TABLE_LOW <= c < TABLE_HIGH: Phi-bar(c) times the
+    interval's Chebyshev series at c, summed by Clenshaw's recurrence."""
+    coefficients = rule.coefficients[row]
+    position = (c - TABLE_LOW) / rule.width[row]
+    interval = min(int(position), coefficients.shape[0] - 1)
+    t = 2.0 * (position - interval) - 1.0
+    a = coefficients[interval]
+    b1 = b2 = 0.0
+    for j in range(TABLE_DEGREE, 0, -1):
+        b1, b2 = 2.0 * t * b1 - b2 + a[j], b1
+    return normal_sf(c) * (t * b1 - b2 + a[0])
+
+
+@kernel
+def dunnett_set_p(c, loadings, dose_set, rule, subset):
+    """p_S(c) = 1 - F_S(c) for the doses S of ``dose_set`` (bit i: dose i) with loadings (D,): from the
+    rule's table if S has one, c is tabulated and the loadings are the rule's, else by `_dunnett_p`
+    over S's loadings, gathered into subset (D,) scratch."""
+    row = rule.table_of[dose_set]
+    if (row >= 0) & (c >= TABLE_LOW) & (c < TABLE_HIGH):
+        design = True
+        for i in range(loadings.size):
+            design &= loadings[i] == rule.loadings[i]
+        if design:
+            return _tabulated_p(rule, row, c)
+    size = 0
+    for i in range(loadings.size):
+        if dose_set >> i & 1:
+            subset[size] = loadings[i]
+            size += 1
+    return _dunnett_p(c, subset[:size], rule.nodes, rule.weights)
+
+
+@kernel
+def _closed_dunnett_p(z, loadings, selected, rule, subset):
     """max over intersections S containing dose ``selected`` of p_S = 1 - F_S(max_{i in S} z_i), the
     stage-1 p-value of the closed test (DESIGN.md s.4); z, loadings (k,), subset (k,) scratch.
 
     For a fixed threshold, p_S only grows when S grows (one more factor Phi <= 1 in F_S). So among
     the S whose largest z is z_m, the largest p_S is that of S_m = {i : z_i <= z_m}, which contains
-    the selected dose whenever z_m >= z_selected: at most k integrals instead of 2^(k-1), and one
+    the selected dose whenever z_m >= z_selected: at most k p-values instead of 2^(k-1), and one
     when the selected dose has the largest z.
     """
     largest = 0.0
     for m in range(z.size):
         if z[m] < z[selected]:
             continue
-        size = 0
+        dose_set = 0
         for i in range(z.size):
-            if z[i] <= z[m]:
-                subset[size] = loadings[i]
-                size += 1
-        largest = max(largest, _dunnett_p(z[m], subset[:size], nodes, weights))
+            dose_set |= np.int64(z[i] <= z[m]) << i
+        largest = max(largest, dunnett_set_p(z[m], loadings, dose_set, rule, subset))
     return largest

@@ -17,7 +17,7 @@ from seamless._jit import kernel
 from seamless._sort import kth_smallest, order_statistics
 from seamless.combination import closed_stage1_p, combine_cohort, combine_increments
 from seamless.design import Adjustment, Correlation, Mode, SelectionRule, Trigger
-from seamless.dunnett import _dunnett_p
+from seamless.dunnett import dunnett_set_p
 from seamless.patients import allocate_patients, draw_patients, entry_times
 from seamless.stream import new_state
 
@@ -186,8 +186,7 @@ def _combined_z(d, ws, k, tau, selected, stage1_p_at_selection, score1, variance
         if n1 == 0:
             return z2
         _stage1_statistics(cl, tau, d.loadings, d.correlation == _EVENT_BASED, ws.z, ws.loadings)
-        p1 = closed_stage1_p(ws.z, selected - 1, ws.loadings, d.adjustment == _UNADJUSTED, d.gh_nodes,
-                             d.gh_weights, ws.subset)
+        p1 = closed_stage1_p(ws.z, selected - 1, ws.loadings, d.adjustment == _UNADJUSTED, d.dunnett, ws.subset)
         return combine_cohort(p1, z2, d.stage1_weight)
     u, v, _ = union_logrank(cl, _STAGE1, _STAGE2, tau, selected)
     return combine_increments(stage1_p_at_selection, d.selection_information, d.information_rates[k], u, v, score1,
@@ -228,12 +227,12 @@ def _selection_analysis(d, ws, raw, out, row):
         out.stage1_z[row, j] = ws.z[j]
     selected = _select(d, ws.z)
     s = selected - 1
-    stage1_p = closed_stage1_p(ws.z, s, ws.loadings, d.adjustment == _UNADJUSTED, d.gh_nodes, d.gh_weights,
-                               ws.subset)
+    stage1_p = closed_stage1_p(ws.z, s, ws.loadings, d.adjustment == _UNADJUSTED, d.dunnett, ws.subset)
     if d.adjustment == _DUNNETT and ws.z[s] >= _largest(ws.z):
         out.stage1_adjusted_p[row] = stage1_p  # the closed test's binding intersection is then all doses
     else:
-        out.stage1_adjusted_p[row] = _dunnett_p(ws.z[s], ws.loadings, d.gh_nodes, d.gh_weights)
+        all_doses = (np.int64(1) << n_doses) - 1
+        out.stage1_adjusted_p[row] = dunnett_set_p(ws.z[s], ws.loadings, all_doses, d.dunnett, ws.subset)
     return selected, selection_time, stage1_p, ws.cohorts.score[s], ws.cohorts.variance[s]
 
 

@@ -13,7 +13,7 @@ import numpy as np
 
 from seamless.boundaries import efficacy_bounds
 from seamless.design import Design, SelectionRule
-from seamless.dunnett import GAUSS_HERMITE_NODES, GAUSS_HERMITE_WEIGHTS, correlation_loadings
+from seamless.dunnett import DunnettRule, correlation_loadings, dunnett_rule
 from seamless.randomization import expand_blocks
 
 __all__ = ["KernelDesign", "kernel_design", "stratum_table"]
@@ -54,8 +54,7 @@ class KernelDesign(NamedTuple):
     futility_bounds: np.ndarray     # (K,) -inf: no futility stop
     stage1_weight: float            # w1 of the cohort mode (0 without stage 1)
     selection_information: float    # t1 of the increments mode (0 without stage 1)
-    gh_nodes: np.ndarray
-    gh_weights: np.ndarray
+    dunnett: DunnettRule            # how the kernels evaluate Dunnett p-values for ``loadings``
 
 
 def stratum_table(design: Design) -> tuple[list[str], np.ndarray, np.ndarray]:
@@ -87,6 +86,12 @@ def _efficacy_bounds(rates: tuple[float, ...], alpha: float, spending, looks: tu
     return efficacy_bounds(np.array(rates, dtype=np.float64), alpha=alpha, spending=spending, efficacy_looks=looks)
 
 
+@functools.lru_cache(maxsize=64)
+def _dunnett_rule(loadings: tuple[float, ...]) -> DunnettRule:
+    """The rule of ``seamless.dunnett`` for these loadings, tabulated once (read-only)."""
+    return dunnett_rule(np.array(loadings))
+
+
 def kernel_design(design: Design) -> KernelDesign:
     s1, s2, sel, an = design.stage1, design.stage2, design.selection, design.analysis
     n_doses = len(design.arms.doses)
@@ -102,6 +107,7 @@ def kernel_design(design: Design) -> KernelDesign:
     has_stage1 = s1.patients > 0
     control_hazard = math.log(2.0) / design.outcome.control_median_months
     hazard_ratios = np.array(design.outcome.hazard_ratios, dtype=np.float64)
+    loadings = correlation_loadings(np.array(s1.ratio[:-1]) / s1.ratio[-1])
     return KernelDesign(
         n_doses=n_doses,
         stage1_patients=s1.patients,
@@ -127,7 +133,7 @@ def kernel_design(design: Design) -> KernelDesign:
         selection_futility=sel.futility_z,
         adjustment=int(sel.adjustment),
         correlation=int(sel.correlation),
-        loadings=correlation_loadings(np.array(s1.ratio[:-1]) / s1.ratio[-1]),
+        loadings=loadings,
         mode=int(an.mode),
         look_events=np.array(an.events, dtype=np.int64),
         information_rates=np.asarray(an.information_rates, dtype=np.float64),
@@ -135,6 +141,5 @@ def kernel_design(design: Design) -> KernelDesign:
         futility_bounds=np.array(an.futility_bounds, dtype=np.float64),
         stage1_weight=math.sqrt(an.stage1_weight_squared) if has_stage1 else 0.0,
         selection_information=an.selection_information if has_stage1 else 0.0,
-        gh_nodes=GAUSS_HERMITE_NODES,
-        gh_weights=GAUSS_HERMITE_WEIGHTS,
+        dunnett=_dunnett_rule(tuple(loadings)),
     )
