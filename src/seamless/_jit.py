@@ -3,6 +3,15 @@
 numba checks a cached kernel against its own source file only: a kernel whose callee changed in
 another file would load its stale machine code. So the package's cached kernels are dropped
 whenever any of its source files differs from the sources they were compiled from.
+
+The simulation kernels run without numba's reference counting of arrays (its runtime, NRT,
+option ``_nrt=False``). With it, every view a kernel takes (a row, a slice, an array held in a
+NamedTuple) costs an atomic increment and decrement, through a function call: about a fifth of a
+simulated trial's time. These kernels allocate nothing and keep no array beyond their call: the
+arrays they work on belong to the Python caller, which holds them throughout. Two rules follow,
+which the tests check: a `kernel` returns no array (without reference counts numba would hand
+Python the whole parent array of a view); kernels that allocate, the plain reference twins,
+are `allocating_kernel` and are never called from a `kernel`.
 """
 
 import contextlib
@@ -11,7 +20,7 @@ from pathlib import Path
 
 import numba
 
-__all__ = ["kernel", "inline_kernel"]
+__all__ = ["kernel", "inline_kernel", "allocating_kernel"]
 
 _STAMP = "seamless-sources.sha256"
 
@@ -51,10 +60,16 @@ def _drop_stale_kernels() -> None:
 
 _drop_stale_kernels()
 
-#: Decorator for all compiled kernels: cached on disk (NUMBA_CACHE_DIR moves the cache),
-#: numpy error semantics (division by zero gives inf/nan, never raises inside a kernel).
-kernel = numba.njit(cache=True, error_model="numpy", nogil=True)
+_OPTIONS = {"cache": True, "error_model": "numpy", "nogil": True}
+
+#: Decorator for the simulation kernels: cached on disk (NUMBA_CACHE_DIR moves the cache), numpy
+#: error semantics (division by zero gives inf/nan, never raises inside a kernel), no reference
+#: counting (see above: such a kernel allocates no array and returns none).
+kernel = numba.njit(**_OPTIONS, _nrt=False)
 
 #: The same for kernels of a few instructions that numba compiles into each caller, so that values
 #: passed through them (a random stream's state) stay in registers: seamless.stream's draws.
-inline_kernel = numba.njit(cache=True, error_model="numpy", nogil=True, inline="always")
+inline_kernel = numba.njit(**_OPTIONS, _nrt=False, inline="always")
+
+#: Kernels that allocate arrays (the plain reference twins), with numba's reference counting.
+allocating_kernel = numba.njit(**_OPTIONS)

@@ -259,8 +259,8 @@ def _count_at_most(values, value):
 
 @kernel
 def _cg_event_times(d, ws, raw, selected, selection_time):
-    """Calendar times of the CG events, in patient order (a view of ws.calendar), and the end of the
-    last CG follow-up."""
+    """(m, end of the last CG follow-up): the calendar times of the m CG events are ws.calendar[:m], in
+    patient order."""
     m = np.int64(0)  # not a literal 0: see the constants above
     last_end = selection_time
     for i in range(ws.entry.size):
@@ -268,7 +268,7 @@ def _cg_event_times(d, ws, raw, selected, selection_time):
         last_end = max(last_end, in_cg * (ws.entry[i] + ws.exit_time[i]))  # times are finite and >= 0
         ws.calendar[m] = ws.entry[i] + ws.event_time[i]
         m += in_cg & (ws.event_time[i] <= ws.dropout_time[i])
-    return ws.calendar[:m], last_end
+    return m, last_end
 
 
 @kernel
@@ -292,8 +292,8 @@ def simulate_trial(d, raw, ws, out, row):
 
     # Stage 2 on the selected dose, then the CG looks at the D-th CG event.
     _stage2_cohort(d, ws, raw, selected, selection_time + d.stage2_delay)
-    cg_event_times, last_end = _cg_event_times(d, ws, raw, selected, selection_time)
-    m = cg_event_times.size
+    m, last_end = _cg_event_times(d, ws, raw, selected, selection_time)
+    cg_event_times = ws.calendar[:m]
     n_looks = d.look_events.size
     order_statistics(cg_event_times, m, d.look_events, ws.look_cut, ws.cohorts.sort)
     tau = selection_time

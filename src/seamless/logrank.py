@@ -17,7 +17,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from seamless._jit import kernel
+from seamless._jit import allocating_kernel, kernel
 
 __all__ = ["LogRankResult", "stratified_logrank", "logrank_reference"]
 
@@ -31,7 +31,7 @@ class LogRankResult(NamedTuple):
     hazard_ratio: float  # exp(-U / V), experimental vs control
 
 
-@kernel
+@allocating_kernel
 def _logrank_many_to_one(time, event, arm, stratum, n_arms, n_strata, score_out, variance_out):
     """U_a and V_a for every experimental arm a = 1..n_arms-1 against arm 0, in one pass.
 
