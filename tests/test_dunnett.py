@@ -122,6 +122,18 @@ def test_loadings_near_one_are_not_tabulated():
     assert (dunnett_rule(np.array([0.999, 0.999])).table_of[1:] == -1).all()
 
 
+def test_rows_of_different_widths_read_their_own_last_interval():
+    # 0.99 needs intervals of 1/8, 0.5 alone intervals of 1; just below TABLE_HIGH, (c - TABLE_LOW) / 1
+    # rounds up to the end of the width-1 row, whose padding past its last interval is zeros.
+    loadings = np.array([0.99, 0.5])
+    rule = dunnett_rule(loadings)
+    assert sorted(rule.width) == [0.125, 0.125, 1.0]
+    for c in (np.nextafter(TABLE_HIGH, 0.0), TABLE_HIGH - 0.3):
+        for dose_set in (1, 2, 3):
+            quadrature = _dunnett_p(c, _members(loadings, dose_set), GAUSS_HERMITE_NODES, GAUSS_HERMITE_WEIGHTS)
+            assert_allclose(dunnett_set_p(c, loadings, dose_set, rule, np.zeros(2)), quadrature, rtol=5e-14)
+
+
 @pytest.mark.parametrize("c", [TABLE_LOW - 1e-9, TABLE_HIGH, 9.5, -6.0, np.inf, -np.inf])
 def test_outside_the_table_and_for_other_loadings_the_quadrature_is_used(c):
     loadings = _equal_loadings(3, 0.6)

@@ -6,7 +6,7 @@ whenever any of its source files differs from the sources they were compiled fro
 
 The simulation kernels run without numba's reference counting of arrays (its runtime, NRT,
 option ``_nrt=False``). With it, every view a kernel takes (a row, a slice, an array held in a
-NamedTuple) costs an atomic increment and decrement, through a function call: about a fifth of a
+NamedTuple) costs an atomic increment and decrement, through a function call: about a sixth of a
 simulated trial's time. These kernels allocate nothing and keep no array beyond their call: the
 arrays they work on belong to the Python caller, which holds them throughout. Two rules follow,
 which the tests check: a `kernel` returns no array (without reference counts numba would hand

@@ -239,12 +239,14 @@ def dunnett_rule(loadings) -> DunnettRule:
 @kernel
 def _tabulated_p(rule, row, c):
     """p_S(c) from row ``row`` of the rule's table, TABLE_LOW <= c < TABLE_HIGH: Phi-bar(c) times the
-    interval's Chebyshev series at c, summed by Clenshaw's recurrence."""
-    coefficients = rule.coefficients[row]
-    position = (c - TABLE_LOW) / rule.width[row]
-    interval = min(int(position), coefficients.shape[0] - 1)
+    interval's Chebyshev series at c, summed by Clenshaw's recurrence. (A c just below TABLE_HIGH
+    can round to the end of the row's last interval; rows are padded to the longest, so the row's
+    own last interval is found from its width, a power of two that divides the range exactly.)"""
+    width = rule.width[row]
+    position = (c - TABLE_LOW) / width
+    interval = min(int(position), int((TABLE_HIGH - TABLE_LOW) / width) - 1)
     t = 2.0 * (position - interval) - 1.0
-    a = coefficients[interval]
+    a = rule.coefficients[row, interval]
     b1 = b2 = 0.0
     for j in range(TABLE_DEGREE, 0, -1):
         b1, b2 = 2.0 * t * b1 - b2 + a[j], b1
