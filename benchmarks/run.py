@@ -5,7 +5,7 @@
 Measures
   (1) microseconds per simulated trial per core: one process, after compilation, each default
       scenario (median of repeated chunks) and their mean;
-  (2) trials per second with all cores, through ``seamless.runner.run_scenario`` on threads;
+  (2) trials per second with all cores, through ``seamless.run.runner.run_scenario`` on threads;
   (3) start-up of ``simulate CONFIG --trials 1 --quiet --out TMP``: cold (compiling into an empty
       numba cache) and warm (from that cache, median of repeats);
   (4) peak memory (RSS summed over the process tree, sampled every 0.1 s) and wall time of
@@ -61,8 +61,8 @@ def per_trial_microseconds(chunk: int, repeats: int) -> dict:
     import numpy as np
 
     from seamless.config import load_config
-    from seamless.engine import run_chunk
-    from seamless.kernel_design import kernel_design
+    from seamless.sim.engine import run_chunk
+    from seamless.sim.kernel_design import kernel_design
 
     figures = {}
     for scenario in load_config(CONFIG).scenarios:
@@ -82,7 +82,7 @@ def trials_per_second(trials: int, chunk_trials: int) -> dict:
     """Trials per second of each default scenario on all cores (``run_scenario`` on the default
     backend, threads), and of all of them together; the kernels are loaded before the clock starts."""
     from seamless.config import load_config
-    from seamless.runner import parallel_backend, run_scenario
+    from seamless.run.runner import parallel_backend, run_scenario
 
     scenarios = list(load_config(CONFIG).scenarios)
     figures, total = {}, 0.0

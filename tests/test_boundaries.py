@@ -1,4 +1,4 @@
-"""Tests for seamless.boundaries: rpact reference values, invariants, a Monte Carlo check, error messages."""
+"""Tests for seamless.stats.boundaries: rpact reference values, invariants, a Monte Carlo check, error messages."""
 
 import json
 from pathlib import Path
@@ -8,8 +8,8 @@ import pytest
 from numpy.testing import assert_allclose
 from scipy.stats import multivariate_normal, norm
 
-from seamless.boundaries import CrossingProbabilities, crossing_probabilities, efficacy_bounds
-from seamless.spending import Spending
+from seamless.stats.boundaries import CrossingProbabilities, crossing_probabilities, efficacy_bounds
+from seamless.stats.spending import Spending
 
 REFERENCE = Path(__file__).parent / "reference" / "boundaries.json"
 

@@ -4,8 +4,8 @@ on the observed data of each cut, built literally from DESIGN.md section 1."""
 import numpy as np
 import pytest
 
-from seamless._cohort_logrank import allocate_cohort_logrank, cohort_logrank, sort_cohort, union_logrank
-from seamless.logrank import _logrank_many_to_one
+from seamless.sim.cohort_logrank import allocate_cohort_logrank, cohort_logrank, sort_cohort, union_logrank
+from seamless.stats.logrank import _logrank_many_to_one
 
 
 def _cohort(seed, n, n_arms, n_strata, ties):
@@ -81,7 +81,7 @@ def test_union_of_two_cohorts_is_the_cg(seed, ties):
 def test_merge_from_both_ends_is_the_ordered_union(a_length, b_length):
     """Both sequences ordered by (stratum, time, own exit before censoring), with full ties across and
     within them: the merge is their stable ordered union, a's records first on full ties."""
-    from seamless._cohort_logrank import _CENSORED, _LAST_KEY, _STRATUM_SHIFT, _merge, _order_key
+    from seamless.sim.cohort_logrank import _CENSORED, _LAST_KEY, _STRATUM_SHIFT, _merge, _order_key
 
     rng = np.random.default_rng(a_length * 100 + b_length)
     n_strata = 3
@@ -115,7 +115,7 @@ def test_merge_from_both_ends_is_the_ordered_union(a_length, b_length):
 @pytest.mark.parametrize("seed", range(3))
 def test_order_keys_order_as_time_then_censoring(seed):
     """The signed order of _order_key is that of (time, censored) for times >= 0, +inf included."""
-    from seamless._cohort_logrank import _order_key
+    from seamless.sim.cohort_logrank import _order_key
 
     rng = np.random.default_rng(seed)
     time = np.concatenate([[0.0, 5e-324, 1.0, 2.0, np.nextafter(2.0, 0.0), 1e300, np.inf],

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from scipy.stats import norm
 
-from seamless.combination import closed_stage1_p, combine_cohort, combine_increments
-from seamless.dunnett import correlation_loadings, dunnett_adjusted_p, dunnett_rule
+from seamless.stats.combination import closed_stage1_p, combine_cohort, combine_increments
+from seamless.stats.dunnett import correlation_loadings, dunnett_adjusted_p, dunnett_rule
 
 
 def _closed(z, selected, loadings, unadjusted=False):

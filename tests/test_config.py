@@ -9,7 +9,7 @@ import pytest
 
 from seamless.config import ConfigError, load_config, parse_config
 from seamless.design import Adjustment, Config, Correlation, Mode, SelectionRule, Trigger
-from seamless.spending import Spending
+from seamless.stats.spending import Spending
 
 from conftest import ROOT
 

@@ -11,7 +11,7 @@ import pytest
 from numpy.testing import assert_allclose
 from scipy.stats import norm
 
-from seamless.dunnett import (
+from seamless.stats.dunnett import (
     GAUSS_HERMITE_NODES,
     GAUSS_HERMITE_WEIGHTS,
     TABLE_HIGH,

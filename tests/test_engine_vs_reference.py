@@ -4,11 +4,11 @@ import numpy as np
 import pytest
 
 from seamless.config import parse_config
-from seamless.engine import allocate_outputs, allocate_workspace, simulate_trial
-from seamless.kernel_design import kernel_design
-from seamless.patients import allocate_patients, draw_patients
-from seamless.reference import reference_trial
-from seamless.stream import new_state
+from seamless.sim.engine import allocate_outputs, allocate_workspace, simulate_trial
+from seamless.sim.kernel_design import kernel_design
+from seamless.sim.patients import allocate_patients, draw_patients
+from seamless.sim.reference import reference_trial
+from seamless.sim.stream import new_state
 
 FIELDS_EXACT = ["selected", "stop_look", "stop_reason", "reject", "patients", "cg_events"]
 FIELDS_CLOSE = ["stage1_z", "stage1_adjusted_p", "selection_time", "look_time", "look_z", "duration",

@@ -8,30 +8,33 @@ import subprocess
 import sys
 from pathlib import Path
 
-_SHOW = "import seamless._jit as j; print(j._cache_folder()); print(j._sources_digest())"
+_SHOW = "import seamless._jit as j; print(j._sources_digest()); print(*j.cache_folders())"
 
 
-def _import_jit(cache: Path) -> tuple[Path, str]:
+def _import_jit(cache: Path) -> tuple[list[Path], str]:
     env = {**os.environ, "NUMBA_CACHE_DIR": str(cache)}
     result = subprocess.run([sys.executable, "-c", _SHOW], capture_output=True, text=True, env=env, check=True)
-    folder, digest = result.stdout.split()
-    return Path(folder), digest
+    digest, *folders = result.stdout.split()
+    return [Path(folder) for folder in folders], digest
 
 
 def test_kernels_cached_from_other_sources_are_dropped(tmp_path):
-    folder, digest = _import_jit(tmp_path)
-    assert folder.is_relative_to(tmp_path)
-    stamp = folder / "seamless-sources.sha256"
-    assert stamp.read_text() == digest
+    folders, digest = _import_jit(tmp_path)
+    assert len(folders) == 4  # the package and its three subpackages
+    assert all(folder.is_relative_to(tmp_path) for folder in folders)
+    for folder in folders:
+        assert (folder / "seamless-sources.sha256").read_text() == digest
 
-    kept = folder / "engine.simulate_chunk-1.py311.nbi"
-    kept.write_bytes(b"compiled from these sources")
+    kept = [folder / "engine.simulate_chunk-1.py311.nbi" for folder in folders]
+    for path in kept:
+        path.write_bytes(b"compiled from these sources")
     _import_jit(tmp_path)
-    assert kept.exists()
+    assert all(path.exists() for path in kept)
 
+    stamp = folders[-1] / "seamless-sources.sha256"  # one folder's kernels compiled from other sources
     stamp.write_text("digest of other sources")
     _import_jit(tmp_path)
-    assert not kept.exists()
+    assert [path.exists() for path in kept] == [True] * (len(folders) - 1) + [False]
     assert stamp.read_text() == digest
 
 
@@ -42,8 +45,8 @@ import seamless
 from numba.core import types
 from numba.core.registry import CPUDispatcher
 from seamless.config import load_config
-from seamless.engine import run_chunk
-from seamless.kernel_design import kernel_design
+from seamless.sim.engine import run_chunk
+from seamless.sim.kernel_design import kernel_design
 
 for module in pkgutil.iter_modules(seamless.__path__):
     importlib.import_module(f"seamless.{module.name}")
@@ -69,8 +72,8 @@ def test_uncounted_kernels_return_no_array_and_call_no_allocating_kernel(tmp_pat
                             text=True, env=env, check=True)
     compiled = [line.split() for line in result.stdout.splitlines()]
     names = {name for name, _, _ in compiled}
-    assert {"seamless.engine.simulate_chunk", "seamless._cohort_logrank.cohort_logrank",
-            "seamless.dunnett.dunnett_set_p"} <= names
+    assert {"seamless.sim.engine.simulate_chunk", "seamless.sim.cohort_logrank.cohort_logrank",
+            "seamless.stats.dunnett.dunnett_set_p"} <= names
     assert [name for name, counting, arrays in compiled if counting == "uncounted" and arrays == "array"] == []
     # Only the simulation ran: a counted (allocating) kernel compiled here was called from a kernel.
     assert [name for name, counting, _ in compiled if counting == "counted"] == []

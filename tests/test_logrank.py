@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
-from seamless.logrank import LogRankResult, _logrank_many_to_one, logrank_reference, stratified_logrank
+from seamless.stats.logrank import LogRankResult, _logrank_many_to_one, logrank_reference, stratified_logrank
 
 REFERENCE_FILE = Path(__file__).parent / "reference" / "logrank.json"
 

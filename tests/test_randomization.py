@@ -11,10 +11,10 @@ from numba import njit
 from scipy.stats import chisquare
 
 from seamless.config import parse_config
-from seamless.kernel_design import GUIDE_CELLS, kernel_design, stratum_guide, stratum_table
-from seamless.patients import allocate_patients, draw_patients, entry_times
-from seamless.randomization import assign_arms, assign_arms_reference, expand_blocks
-from seamless.stream import load, new_state, store, uniform
+from seamless.sim.kernel_design import GUIDE_CELLS, kernel_design, stratum_guide, stratum_table
+from seamless.sim.patients import allocate_patients, draw_patients, entry_times
+from seamless.sim.randomization import assign_arms, assign_arms_reference, expand_blocks
+from seamless.sim.stream import load, new_state, store, uniform
 
 # SUCCESSOR-2 stage-1 super-block in arm-code order (0 = control, 1..3 = doses): one block 1:1:1 to the doses,
 # two blocks 1:1:1:1 (config order doses-first is [[1, 1, 1, 0], [1, 1, 1, 1], [1, 1, 1, 1]]).

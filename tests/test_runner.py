@@ -3,7 +3,7 @@
 import numpy as np
 
 from seamless.config import parse_config
-from seamless.runner import chunk_seed, chunk_sizes, run_scenario
+from seamless.run.runner import chunk_seed, chunk_sizes, run_scenario
 
 
 def _equal(a, b):

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from seamless._sort import allocate_sort_scratch, grouped_sort, kth_smallest, order_statistics
+from seamless.sim.sort import allocate_sort_scratch, grouped_sort, kth_smallest, order_statistics
 
 
 def _expected(keys, group):

@@ -1,4 +1,4 @@
-"""Tests for seamless.spending: parsing, round-trips and the four spending families (DESIGN.md section 5)."""
+"""Tests for seamless.stats.spending: parsing, round-trips and the four spending families (DESIGN.md section 5)."""
 
 import math
 
@@ -7,7 +7,7 @@ import pytest
 from numpy.testing import assert_allclose
 from scipy.stats import norm
 
-from seamless.spending import Spending, SpendingKind
+from seamless.stats.spending import Spending, SpendingKind
 
 FRACTIONS = np.linspace(0.0, 1.0, 41)
 ALL_SPENDINGS = ["obf", "pocock", "hsd:-4", "hsd:0", "hsd:1.5", "kd:0.5", "kd:3"]

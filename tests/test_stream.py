@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from numba import njit
 
-from seamless.stream import exponential, integer_below, load, new_state, store, uniform
+from seamless.sim.stream import exponential, integer_below, load, new_state, store, uniform
 
 UNIFORM, EXPONENTIAL, INTEGER = 0, 1, 2
 

@@ -16,8 +16,8 @@ import pytest
 
 from seamless.cli import main
 from seamless.config import parse_config
-from seamless.engine import allocate_outputs
-from seamless.store import ChunkStore
+from seamless.sim.engine import allocate_outputs
+from seamless.run.store import ChunkStore
 
 FILES = ("trials.parquet", "summary.parquet")
 
@@ -144,7 +144,7 @@ def test_trials_are_written_in_row_groups_of_whole_chunks(tmp_path, default_text
     last group holds what is left."""
     import pyarrow.parquet as pq
 
-    from seamless.output import ROW_GROUP_ROWS
+    from seamless.run.output import ROW_GROUP_ROWS
 
     assert ROW_GROUP_ROWS == 10_000  # the sizes below assume it
     config_path = tmp_path / "groups.toml"

@@ -5,8 +5,8 @@ import math
 import pytest
 
 from seamless.config import load_config, parse_config
-from seamless.runner import run_scenario
-from seamless.summary import operating_characteristics
+from seamless.run.runner import run_scenario
+from seamless.run.summary import operating_characteristics
 
 from conftest import ROOT
 

@@ -2,7 +2,8 @@
 
 numba checks a cached kernel against its own source file only: a kernel whose callee changed in
 another file would load its stale machine code. So the package's cached kernels are dropped
-whenever any of its source files differs from the sources they were compiled from.
+whenever any of its source files (in any of its subpackages) differs from the sources they were
+compiled from. numba caches the kernels of each source folder in a folder of their own.
 
 The simulation kernels run without numba's reference counting of arrays (its runtime, NRT,
 option ``_nrt=False``). With it, every view a kernel takes (a row, a slice, an array held in a
@@ -20,42 +21,54 @@ from pathlib import Path
 
 import numba
 
-__all__ = ["kernel", "inline_kernel", "allocating_kernel"]
+__all__ = ["kernel", "inline_kernel", "allocating_kernel", "cache_folders"]
 
 _STAMP = "seamless-sources.sha256"
 
 
+_PACKAGE = Path(__file__).parent
+
+
+def _sources() -> list[Path]:
+    return sorted(_PACKAGE.rglob("*.py"))
+
+
 def _sources_digest() -> str:
     digest = hashlib.sha256()
-    for path in sorted(Path(__file__).parent.glob("*.py")):
-        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    for path in _sources():
+        digest.update(path.relative_to(_PACKAGE).as_posix().encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
 
 
-def _cache_folder() -> Path | None:
-    """Where numba caches this package's kernels, found by numba's own rules (NUMBA_CACHE_DIR, else
-    beside the sources, else the user's cache folder); None if it caches nowhere."""
+def _cache_folder(source: Path) -> Path | None:
+    """Where numba caches the kernels of ``source``'s folder, found by numba's own rules
+    (NUMBA_CACHE_DIR, else beside the sources, else the user's cache folder); None if nowhere."""
     from numba.core.caching import CacheImpl  # holds numba's cache locators, in the order it tries them
 
     for locator_class in CacheImpl._locator_classes:
-        locator = locator_class.from_function(_sources_digest, __file__)
+        locator = locator_class.from_function(_sources_digest, str(source))
         if locator is not None:
             return Path(locator.get_cache_path())
     return None
 
 
+def cache_folders() -> list[Path]:
+    """The cache folder of each source folder of the package."""
+    folders = {_cache_folder(next(folder.glob("*.py"))) for folder in {p.parent for p in _sources()}}
+    return sorted(folder for folder in folders if folder is not None)
+
+
 def _drop_stale_kernels() -> None:
-    folder = _cache_folder()
-    if folder is None:
-        return
-    digest, stamp = _sources_digest(), folder / _STAMP
-    if stamp.is_file() and stamp.read_text() == digest:
-        return
-    for cached in folder.glob("*.nb[ic]"):
-        cached.unlink(missing_ok=True)
-    with contextlib.suppress(OSError):  # a folder numba cannot write to holds no kernels of ours
-        folder.mkdir(parents=True, exist_ok=True)
-        stamp.write_text(digest)
+    digest = _sources_digest()
+    for folder in cache_folders():
+        stamp = folder / _STAMP
+        if stamp.is_file() and stamp.read_text() == digest:
+            continue
+        for cached in folder.glob("*.nb[ic]"):
+            cached.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # a folder numba cannot write to holds no kernels of ours
+            folder.mkdir(parents=True, exist_ok=True)
+            stamp.write_text(digest)
 
 
 _drop_stale_kernels()
@@ -68,7 +81,7 @@ _OPTIONS = {"cache": True, "error_model": "numpy", "nogil": True}
 kernel = numba.njit(**_OPTIONS, _nrt=False)
 
 #: The same for kernels of a few instructions that numba compiles into each caller, so that values
-#: passed through them (a random stream's state) stay in registers: seamless.stream's draws.
+#: passed through them (a random stream's state) stay in registers: seamless.sim.stream's draws.
 inline_kernel = numba.njit(**_OPTIONS, _nrt=False, inline="always")
 
 #: Kernels that allocate arrays (the plain reference twins), with numba's reference counting.

@@ -88,9 +88,9 @@ def _boundaries_parser() -> argparse.ArgumentParser:
 
 
 def _boundaries(argv: list[str]) -> int:
-    from seamless.boundaries import efficacy_bounds
-    from seamless.report import boundaries_report
-    from seamless.spending import Spending
+    from seamless.stats.boundaries import efficacy_bounds
+    from seamless.run.tables import boundaries_report
+    from seamless.stats.spending import Spending
 
     args = _boundaries_parser().parse_args(argv)
     try:
@@ -145,11 +145,11 @@ def _simulate(argv: list[str]) -> int:
         raise UsageError(f"--seed: must be >= 0, got {seed}")
     out_dir = args.out or Path("results") / config.name
 
-    from seamless.progress import Progress
-    from seamless.report import scenario_report
-    from seamless.runner import parallel_backend
-    from seamless.store import StoreMismatch
-    from seamless.study import run_study
+    from seamless.run.progress import Progress
+    from seamless.run.tables import scenario_report
+    from seamless.run.runner import parallel_backend
+    from seamless.run.store import StoreMismatch
+    from seamless.run.simulation import run_study
 
     try:
         with parallel_backend(backend, args.jobs, args.scheduler) as jobs:

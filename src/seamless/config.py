@@ -19,7 +19,7 @@ from seamless.design import (
     Accrual, Adjustment, Analysis, Arms, Config, Correlation, Design, Mode, Outcome, Scenario, Selection,
     SelectionRule, Stage1, Stage2, StratumFactor, Trigger,
 )
-from seamless.spending import Spending
+from seamless.stats.spending import Spending
 
 __all__ = ["ConfigError", "load_config", "parse_config"]
 

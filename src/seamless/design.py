@@ -8,7 +8,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from seamless.spending import Spending
+from seamless.stats.spending import Spending
 
 __all__ = [
     "Trigger", "SelectionRule", "Adjustment", "Correlation", "Mode",

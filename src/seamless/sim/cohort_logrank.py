@@ -45,7 +45,7 @@ from numba import types
 from numba.extending import intrinsic
 
 from seamless._jit import kernel
-from seamless._sort import allocate_sort_scratch, grouped_sort
+from seamless.sim.sort import allocate_sort_scratch, grouped_sort
 
 __all__ = ["CohortLogrank", "allocate_cohort_logrank", "sort_cohort", "cohort_logrank", "union_logrank"]
 
@@ -73,7 +73,7 @@ class CohortLogrank(NamedTuple):
     entry_exit: np.ndarray        # (n_cohorts, n) x
     entry_dropout: np.ndarray     # (n_cohorts, n) C
     entry_code: np.ndarray        # (n_cohorts, n) code
-    sort: object                  # _sort.SortScratch
+    sort: object                  # sort.SortScratch
     next_slot: np.ndarray         # (H,)
     own_key: np.ndarray           # (n + 1,) own exits at the cut, by stratum and time; then a pair (scratch)
     own_code: np.ndarray          # (n + 1,)

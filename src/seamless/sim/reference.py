@@ -12,8 +12,8 @@ import math
 import numpy as np
 from scipy.stats import norm
 
-from seamless.dunnett import dunnett_adjusted_p
-from seamless.logrank import logrank_reference
+from seamless.stats.dunnett import dunnett_adjusted_p
+from seamless.stats.logrank import logrank_reference
 
 __all__ = ["reference_trial"]
 

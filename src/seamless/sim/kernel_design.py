@@ -11,10 +11,10 @@ from typing import NamedTuple
 
 import numpy as np
 
-from seamless.boundaries import efficacy_bounds
+from seamless.stats.boundaries import efficacy_bounds
 from seamless.design import Design, SelectionRule
-from seamless.dunnett import DunnettRule, correlation_loadings, dunnett_rule
-from seamless.randomization import expand_blocks
+from seamless.stats.dunnett import DunnettRule, correlation_loadings, dunnett_rule
+from seamless.sim.randomization import expand_blocks
 
 __all__ = ["KernelDesign", "kernel_design", "stratum_table"]
 
@@ -81,14 +81,14 @@ def stratum_guide(cumprob: np.ndarray) -> np.ndarray:
 
 @functools.lru_cache(maxsize=256)
 def _efficacy_bounds(rates: tuple[float, ...], alpha: float, spending, looks: tuple[int, ...]):
-    """The bounds of ``seamless.boundaries``, computed once per distinct argument set (scenarios
+    """The bounds of ``seamless.stats.boundaries``, computed once per distinct argument set (scenarios
     and sweep points usually share them; the result is read-only)."""
     return efficacy_bounds(np.array(rates, dtype=np.float64), alpha=alpha, spending=spending, efficacy_looks=looks)
 
 
 @functools.lru_cache(maxsize=64)
 def _dunnett_rule(loadings: tuple[float, ...]) -> DunnettRule:
-    """The rule of ``seamless.dunnett`` for these loadings, tabulated once (read-only)."""
+    """The rule of ``seamless.stats.dunnett`` for these loadings, tabulated once (read-only)."""
     return dunnett_rule(np.array(loadings))
 
 

@@ -16,8 +16,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from seamless._normal import normal_cdf_array
-from seamless.spending import Spending, SpendingKind
+from seamless.stats.normal import normal_cdf_array
+from seamless.stats.spending import Spending, SpendingKind
 
 __all__ = ["CrossingProbabilities", "GroupSequentialBounds", "crossing_probabilities", "efficacy_bounds"]
 

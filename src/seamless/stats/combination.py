@@ -14,8 +14,8 @@ Pure compiled functions the engine calls, each also usable from Python:
 import math
 
 from seamless._jit import kernel
-from seamless._normal import normal_ppf, normal_sf
-from seamless.dunnett import _closed_dunnett_p
+from seamless.stats.normal import normal_ppf, normal_sf
+from seamless.stats.dunnett import _closed_dunnett_p
 
 __all__ = ["closed_stage1_p", "combine_cohort", "combine_increments"]
 
@@ -25,8 +25,8 @@ def closed_stage1_p(z, selected, loadings, unadjusted, rule, scratch):
     """Largest Dunnett p_S over the intersections S containing dose ``selected`` (0-based).
 
     z, loadings: (D,) stage-1 z and Dunnett loadings; scratch: (D,) work space; rule: the
-    ``seamless.dunnett.DunnettRule`` of the design's loadings. At most D p-values, not 2^(D-1):
-    see ``seamless.dunnett._closed_dunnett_p``.
+    ``seamless.stats.dunnett.DunnettRule`` of the design's loadings. At most D p-values, not 2^(D-1):
+    see ``seamless.stats.dunnett._closed_dunnett_p``.
     """
     if unadjusted:
         return normal_sf(z[selected])

@@ -11,8 +11,8 @@ from typing import NamedTuple
 import numpy as np
 
 from seamless._jit import kernel
-from seamless.randomization import assign_arms
-from seamless.stream import exponential, load, store, uniform
+from seamless.sim.randomization import assign_arms
+from seamless.sim.stream import exponential, load, store, uniform
 
 __all__ = ["RawPatients", "allocate_patients", "draw_patients", "entry_times"]
 
@@ -46,7 +46,7 @@ def allocate_patients(d):
 
 @kernel
 def draw_patients(state, d, raw, scratch):
-    """Draw one trial's patients into ``raw`` from the stream `state` (`seamless.stream.new_state`,
+    """Draw one trial's patients into ``raw`` from the stream `state` (`seamless.sim.stream.new_state`,
     advanced); ``d`` is a KernelDesign."""
     s = load(state)
     n1 = d.stage1_patients

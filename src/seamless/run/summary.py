@@ -16,9 +16,9 @@ from dataclasses import asdict
 import numpy as np
 
 from seamless.design import Scenario
-from seamless.engine import STOP_EFFICACY, STOP_FUTILITY, TrialOutputs
-from seamless.kernel_design import KernelDesign
-from seamless.runner import ScenarioRun
+from seamless.sim.engine import STOP_EFFICACY, STOP_FUTILITY, TrialOutputs
+from seamless.sim.kernel_design import KernelDesign
+from seamless.run.runner import ScenarioRun
 
 __all__ = ["SummaryAccumulator", "operating_characteristics"]
 

@@ -8,7 +8,7 @@ arms (DESIGN.md section 1, "stage-1 blocks"). A plain permuted block is a super-
 import numpy as np
 
 from seamless._jit import kernel
-from seamless.stream import integer_below
+from seamless.sim.stream import integer_below
 
 __all__ = ["expand_blocks", "assign_arms", "assign_arms_reference"]
 
@@ -37,7 +37,7 @@ def assign_arms(s, stratum, n_strata, codes, offsets, sequence, position, block_
 
     stratum: (n,) stratum of each patient; sequence: (n_strata, super-block length) scratch;
     position: (n_strata,) scratch; block_order: (n_blocks,) scratch; arm_out: (n,) result. Draws from
-    stream state s (`seamless.stream`); returns the new state.
+    stream state s (`seamless.sim.stream`); returns the new state.
     """
     length, n_blocks = codes.size, offsets.size - 1
     for h in range(n_strata):

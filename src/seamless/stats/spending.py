@@ -89,7 +89,7 @@ class Spending:
 
         Returns an array of the shape of ``t``; alpha(0) = 0 and alpha(1) = ``alpha``.
         """
-        from seamless._normal import normal_cdf_array
+        from seamless.stats.normal import normal_cdf_array
 
         t = np.asarray(t, dtype=float)
         if np.any(~((t >= 0) & (t <= 1))):

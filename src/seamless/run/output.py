@@ -13,8 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
-from seamless.engine import TrialOutputs
-from seamless.kernel_design import KernelDesign
+from seamless.sim.engine import TrialOutputs
+from seamless.sim.kernel_design import KernelDesign
 
 __all__ = ["trials_table", "ResultWriter", "TRIALS_FILE", "SUMMARY_FILE"]
 

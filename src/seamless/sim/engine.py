@@ -12,14 +12,14 @@ from typing import NamedTuple
 
 import numpy as np
 
-from seamless._cohort_logrank import allocate_cohort_logrank, cohort_logrank, sort_cohort, union_logrank
+from seamless.sim.cohort_logrank import allocate_cohort_logrank, cohort_logrank, sort_cohort, union_logrank
 from seamless._jit import kernel
-from seamless._sort import kth_smallest, order_statistics
-from seamless.combination import closed_stage1_p, combine_cohort, combine_increments
+from seamless.sim.sort import kth_smallest, order_statistics
+from seamless.stats.combination import closed_stage1_p, combine_cohort, combine_increments
 from seamless.design import Adjustment, Correlation, Mode, SelectionRule, Trigger
-from seamless.dunnett import dunnett_set_p
-from seamless.patients import allocate_patients, draw_patients, entry_times
-from seamless.stream import new_state
+from seamless.stats.dunnett import dunnett_set_p
+from seamless.sim.patients import allocate_patients, draw_patients, entry_times
+from seamless.sim.stream import new_state
 
 __all__ = ["TrialOutputs", "Workspace", "allocate_outputs", "allocate_workspace",
            "simulate_trial", "simulate_chunk", "run_chunk",
@@ -71,7 +71,7 @@ class Workspace(NamedTuple):
     dropout_time: np.ndarray      # (n,) dropout time from entry
     exit_time: np.ndarray         # (n,) min(event, dropout) time from entry
     calendar: np.ndarray          # (n,) calendar times of events (of stage 1, or of the CG)
-    cohorts: object               # _cohort_logrank.CohortLogrank of _STAGE1 and _STAGE2
+    cohorts: object               # cohort_logrank.CohortLogrank of _STAGE1 and _STAGE2
     z: np.ndarray                 # (D,)
     loadings: np.ndarray          # (D,) Dunnett loadings in use
     subset: np.ndarray            # (D,) loadings of one intersection

@@ -17,8 +17,8 @@ from typing import NamedTuple
 import numpy as np
 
 from seamless.design import Scenario
-from seamless.engine import TrialOutputs, run_chunk
-from seamless.kernel_design import KernelDesign, kernel_design
+from seamless.sim.engine import TrialOutputs, run_chunk
+from seamless.sim.kernel_design import KernelDesign, kernel_design
 
 __all__ = ["ScenarioRun", "chunk_seed", "chunk_sizes", "simulate_chunks", "run_scenario", "parallel_backend"]
 

@@ -35,7 +35,7 @@ from numpy.polynomial.chebyshev import chebfit
 from numpy.polynomial.hermite import hermgauss
 
 from seamless._jit import kernel
-from seamless._normal import normal_sf
+from seamless.stats.normal import normal_sf
 
 __all__ = [
     "GAUSS_HERMITE_NODES",

@@ -15,13 +15,13 @@ import numpy as np
 
 from seamless import __version__
 from seamless.design import Config, Scenario
-from seamless.kernel_design import kernel_design
-from seamless.engine import TrialOutputs
-from seamless.output import ROW_GROUP_ROWS, ResultWriter, trials_table
-from seamless.progress import Progress
-from seamless.runner import chunk_sizes, simulate_chunks
-from seamless.store import ChunkStore
-from seamless.summary import SummaryAccumulator
+from seamless.sim.kernel_design import kernel_design
+from seamless.sim.engine import TrialOutputs
+from seamless.run.output import ROW_GROUP_ROWS, ResultWriter, trials_table
+from seamless.run.progress import Progress
+from seamless.run.runner import chunk_sizes, simulate_chunks
+from seamless.run.store import ChunkStore
+from seamless.run.summary import SummaryAccumulator
 
 __all__ = ["run_study"]
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from seamless.engine import TrialOutputs
+from seamless.sim.engine import TrialOutputs
 
 __all__ = ["ChunkStore", "StoreMismatch"]
 
