@@ -60,12 +60,12 @@ def per_trial_microseconds(chunk: int, repeats: int) -> dict:
     scenario, after a first call has compiled the kernels (or loaded them from the cache)."""
     import numpy as np
 
-    from seamless.config import load_config
+    from seamless.config import load_study
     from seamless.sim.engine import run_chunk
     from seamless.sim.kernel_design import kernel_design
 
     figures = {}
-    for scenario in load_config(CONFIG).scenarios:
+    for scenario in load_study(CONFIG).scenarios:
         d = kernel_design(scenario.design)
         run_chunk(d, np.random.SeedSequence(0), 10)
         times = []
@@ -81,10 +81,10 @@ def per_trial_microseconds(chunk: int, repeats: int) -> dict:
 def trials_per_second(trials: int, chunk_trials: int) -> dict:
     """Trials per second of each default scenario on all cores (``run_scenario`` on the default
     backend, threads), and of all of them together; the kernels are loaded before the clock starts."""
-    from seamless.config import load_config
+    from seamless.config import load_study
     from seamless.run.runner import parallel_backend, run_scenario
 
-    scenarios = list(load_config(CONFIG).scenarios)
+    scenarios = list(load_study(CONFIG).scenarios)
     figures, total = {}, 0.0
     with parallel_backend("threads", os.cpu_count() or 1) as jobs:
         run_scenario(scenarios[0], 0, 2 * jobs, 1, jobs=jobs)

@@ -1,4 +1,4 @@
-"""Shared fixtures: configs built from the default design with small changes."""
+"""Shared fixtures: the default config, as text and as a study."""
 
 from pathlib import Path
 
@@ -11,3 +11,10 @@ DEFAULT_CONFIG = ROOT / "configs" / "successor2.toml"
 @pytest.fixture(scope="session")
 def default_text() -> str:
     return DEFAULT_CONFIG.read_text()
+
+
+@pytest.fixture(scope="session")
+def default_study():
+    from seamless.config import load_study
+
+    return load_study(DEFAULT_CONFIG)

@@ -125,8 +125,9 @@ def test_rpact_design_characteristics(rates, bounds, futility, shift, efficacy, 
 
 
 def _reference_cases(section):
-    if not REFERENCE.exists():
-        return [pytest.param(None, marks=pytest.mark.skip(reason=f"{REFERENCE.name} not produced"))]
+    if not REFERENCE.exists():  # a missing reference is a defect: fail, never skip
+        raise FileNotFoundError(f"{REFERENCE} is missing; it is written by `Rscript tests/reference/boundaries.R` "
+                                "(run from the repository root)")
     params = []
     for index, case in enumerate(json.loads(REFERENCE.read_text())[section]):
         params.append(pytest.param(case, id=f"{section}-{index}"))

@@ -7,8 +7,10 @@ import math
 
 import pytest
 
-from seamless.config import ConfigError, load_config, parse_config
-from seamless.design import Adjustment, Config, Correlation, Mode, SelectionRule, Trigger
+from seamless.config import ConfigError, load_study, parse_study
+from seamless.config import Study
+from seamless.design import Adjustment, Correlation, Mode, Trigger
+from seamless.sim.selection import SelectionRule
 from seamless.stats.spending import Spending
 
 from conftest import ROOT
@@ -32,7 +34,7 @@ def _sweep(body: str) -> tuple[str, str]:
 
 def _error(text: str) -> str:
     with pytest.raises(ConfigError) as error:
-        parse_config(text, "test")
+        parse_study(text, "test")
     message = str(error.value)
     assert message and "\n" not in message, f"not one line: {message!r}"
     return message
@@ -219,8 +221,8 @@ def test_unknown_key_in_scenario_override_of_strata_factor(default_text):
 
 
 def test_default_config_parses_to_three_scenarios(default_text):
-    config = parse_config(default_text, "successor2")
-    assert isinstance(config, Config)
+    config = parse_study(default_text, "successor2")
+    assert isinstance(config, Study)
     assert config.name == "successor2"
     assert (config.seed, config.trials, config.chunk_trials) == (20261123, 10000, 1000)
     assert config.scenario_names() == ["null", "design", "flat"]
@@ -231,7 +233,7 @@ def test_default_config_parses_to_three_scenarios(default_text):
 
 
 def test_default_design_values(default_text):
-    design = parse_config(default_text, "successor2").scenarios[0].design
+    design = parse_study(default_text, "successor2").scenarios[0].design
     assert design.arms.control == "Kd"
     assert design.arms.doses == ("0.3mg", "0.6mg", "1.0mg")
     assert (design.stage1.patients, design.stage1.ratio) == (235, (3, 3, 3, 2))
@@ -242,7 +244,7 @@ def test_default_design_values(default_text):
     assert design.accrual.rates == (8.0, 20.0) and design.accrual.change_months == (6.0,)
     assert design.outcome.control_median_months == 8.3 and design.outcome.dropout_per_year == 0.05
     sel = design.selection
-    assert (sel.trigger, sel.rule, sel.adjustment, sel.correlation) == (
+    assert (sel.trigger, sel.rule.rule, sel.adjustment, sel.correlation) == (
         Trigger.FOLLOWUP, SelectionRule.BEST, Adjustment.DUNNETT, Correlation.ALLOCATION)
     assert (sel.followup_months, sel.stage2_delay_months) == (3.0, 1.0)
     an = design.analysis
@@ -257,7 +259,7 @@ def test_default_design_values(default_text):
 
 def test_sweep_adds_one_scenario_per_value(default_text):
     text = _edit(default_text, _sweep('base = "design"\n"outcome.hazard_ratios[2]" = [1.0, 0.8]'))
-    scenarios = {s.name: s for s in parse_config(text, "t").scenarios}
+    scenarios = {s.name: s for s in parse_study(text, "t").scenarios}
     swept = ["hr:outcome.hazard_ratios[2]=1", "hr:outcome.hazard_ratios[2]=0.8"]
     assert list(scenarios) == ["null", "design", "flat", *swept]
     design = scenarios["design"].design
@@ -267,12 +269,12 @@ def test_sweep_adds_one_scenario_per_value(default_text):
         # Everything but the swept value comes from the base scenario "design".
         assert point.outcome.control_median_months == design.outcome.control_median_months
         assert point.arms == design.arms and point.stage1 == design.stage1 and point.analysis == design.analysis
-        assert scenarios[name].overrides["outcome.hazard_ratios[2]"] == value
+        assert dict(scenarios[name].point)["outcome.hazard_ratios[2]"] == value
 
 
 def test_sweep_without_base_starts_from_the_top_level_design(default_text):
     text = _edit(default_text, _sweep('"strata.factor[0].hazard_multipliers[1]" = [1.5]'))
-    scenarios = {s.name: s.design for s in parse_config(text, "t").scenarios}
+    scenarios = {s.name: s.design for s in parse_study(text, "t").scenarios}
     point = scenarios["hr:strata.factor[0].hazard_multipliers[1]=1.5"]
     assert point.strata[0].hazard_multipliers == (1.0, 1.5)
     assert point.outcome.hazard_ratios == (1.0, 1.0, 1.0)  # the top-level [outcome], not a scenario's
@@ -281,7 +283,7 @@ def test_sweep_without_base_starts_from_the_top_level_design(default_text):
 def test_sweep_over_two_parameters_is_a_grid(default_text):
     text = _edit(default_text, _sweep('base = "null"\n"outcome.hazard_ratios[0]" = [0.9, 0.8]\n'
                                       '"outcome.control_median_months" = [6, 10]'))
-    names = [s.name for s in parse_config(text, "t").scenarios][3:]
+    names = [s.name for s in parse_study(text, "t").scenarios][3:]
     assert names == [
         "hr:outcome.hazard_ratios[0]=0.9,outcome.control_median_months=6",
         "hr:outcome.hazard_ratios[0]=0.9,outcome.control_median_months=10",
@@ -313,7 +315,7 @@ events = [100, 200]
 
 
 def test_defaults_of_a_minimal_config():
-    config = parse_config(MINIMAL, "minimal")
+    config = parse_study(MINIMAL, "minimal")
     assert config.name == "minimal"
     assert (config.seed, config.trials, config.chunk_trials) == (20261123, 10000, 1000)
     assert config.scenario_names() == ["base"]
@@ -326,7 +328,7 @@ def test_defaults_of_a_minimal_config():
     assert design.outcome.dropout_per_year == 0.0
     sel = design.selection
     assert sel.trigger is Trigger.FOLLOWUP and sel.followup_months == 0.0 and sel.stage2_delay_months == 0.0
-    assert sel.rule is SelectionRule.BEST and sel.dose is None and sel.epsilon == 0.0
+    assert sel.rule.rule is SelectionRule.BEST and sel.rule.dose is None and sel.rule.epsilon == 0.0
     assert sel.adjustment is Adjustment.DUNNETT and sel.correlation is Correlation.ALLOCATION
     assert sel.futility_z == -math.inf
     an = design.analysis
@@ -343,60 +345,60 @@ def test_default_config_without_selection_table(default_text):
     start = default_text.index("[selection]")
     end = default_text.index("[analysis]")
     text = default_text[:start] + default_text[end:]
-    selection = parse_config(text, "t").scenarios[0].design.selection
-    assert selection.trigger is Trigger.FOLLOWUP and selection.rule is SelectionRule.BEST
+    selection = parse_study(text, "t").scenarios[0].design.selection
+    assert selection.trigger is Trigger.FOLLOWUP and selection.rule.rule is SelectionRule.BEST
     assert selection.adjustment is Adjustment.DUNNETT
 
 
 def test_choices_are_case_insensitive(default_text):
     text = _edit(default_text, ('trigger = "followup"', 'trigger = "Events"\nevents = 60'),
                  ('rule = "best"', 'rule = "FIXED"\ndose = "0.6mg"'))
-    selection = parse_config(text, "t").scenarios[0].design.selection
+    selection = parse_study(text, "t").scenarios[0].design.selection
     assert selection.trigger is Trigger.EVENTS and selection.events == 60
-    assert selection.rule is SelectionRule.FIXED and selection.dose == "0.6mg"
+    assert selection.rule.rule is SelectionRule.FIXED and selection.rule.dose == "0.6mg"
 
 
 def test_highest_reachable_look_is_accepted(default_text):
     # floor(235 * (3 + 2) / 11) = 106 stage-1 CG patients + 348 stage-2 patients = 454.
     text = _edit(default_text, ("events = [82, 205, 273]", "events = [82, 205, 454]"))
-    assert parse_config(text, "t").scenarios[0].design.analysis.events == (82, 205, 454)
+    assert parse_study(text, "t").scenarios[0].design.analysis.events == (82, 205, 454)
 
 
 def test_config_name_overrides_the_given_name(default_text):
     text = _edit(default_text, ("[simulation]", 'name = "my-run_2.b"\n[simulation]'))
-    assert parse_config(text, "file_stem").name == "my-run_2.b"
+    assert parse_study(text, "file_stem").name == "my-run_2.b"
 
 
-# --- load_config
+# --- load_study
 
 
-def test_load_config_names_the_run_after_the_file(tmp_path, default_text):
+def test_load_study_names_the_run_after_the_file(tmp_path, default_text):
     path = tmp_path / "trial_a.toml"
     path.write_text(default_text)
-    config = load_config(path)
+    config = load_study(path)
     assert config.name == "trial_a"
     assert config.scenario_names() == ["null", "design", "flat"]
 
 
-def test_load_config_missing_file(tmp_path):
+def test_load_study_missing_file(tmp_path):
     with pytest.raises(ConfigError, match="config file not found") as error:
-        load_config(tmp_path / "absent.toml")
+        load_study(tmp_path / "absent.toml")
     assert "absent.toml" in str(error.value) and "\n" not in str(error.value)
 
 
-def test_load_config_prefixes_errors_with_the_path(tmp_path, default_text):
+def test_load_study_prefixes_errors_with_the_path(tmp_path, default_text):
     path = tmp_path / "bad.toml"
     path.write_text(_edit(default_text, ("alpha = 0.025", "alpha = 0.5")))
     with pytest.raises(ConfigError) as error:
-        load_config(path)
+        load_study(path)
     message = str(error.value)
     assert message.startswith(f"{path}: ")
     assert "analysis.alpha" in message and "\n" not in message
 
 
-def test_load_config_directory(tmp_path):
+def test_load_study_directory(tmp_path):
     with pytest.raises(ConfigError, match="cannot read config"):
-        load_config(tmp_path)
+        load_study(tmp_path)
 
 
 # --- values that must be finite, names that must stay inside results/, and odd paths
@@ -430,5 +432,5 @@ def test_name_that_escapes_the_results_folder_is_rejected(default_text, name):
 
 @pytest.mark.parametrize("path", sorted((ROOT / "configs").glob("*.toml")), ids=lambda p: p.name)
 def test_every_shipped_config_loads(path):
-    config = load_config(path)
+    config = load_study(path)
     assert config.scenarios and config.name == path.stem

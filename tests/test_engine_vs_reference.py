@@ -1,9 +1,13 @@
 """The compiled trial and its plain-Python twin agree on the same drawn patients."""
 
+import math
+import zlib
+
 import numpy as np
 import pytest
 
-from seamless.config import parse_config
+from conftest import ROOT
+from seamless.config import load_study
 from seamless.sim.engine import allocate_outputs, allocate_workspace, simulate_trial
 from seamless.sim.kernel_design import kernel_design
 from seamless.sim.patients import allocate_patients, draw_patients
@@ -15,39 +19,27 @@ FIELDS_CLOSE = ["stage1_z", "stage1_adjusted_p", "selection_time", "look_time", 
                 "hr_estimate"]
 
 
-def _variant(text, **replace):
-    for old, new in replace.items():
-        assert old in text
-        text = text.replace(old, new)
-    return text
-
-
 VARIANTS = {
     "cohort": {},
-    "increments": {'mode = "cohort"': 'mode = "increments"'},
-    "epsilon_events_trigger": {'rule = "best"': 'rule = "epsilon"\nepsilon = 0.3',
-                               'trigger = "followup"': 'trigger = "events"\nevents = 60',
-                               'correlation = "allocation"': 'correlation = "events"'},
-    "fixed_unadjusted_futility": {'rule = "best"': 'rule = "fixed"\ndose = "0.6mg"\nfutility_z = -0.5',
-                                  'adjustment = "dunnett"': 'adjustment = "none"',
-                                  "futility_bounds = [0.0, -inf, -inf]": "futility_bounds = [0.3, 0.5, -inf]"},
+    "increments": {"analysis.mode": "increments"},
+    "epsilon_events_trigger": {"selection.rule": "epsilon", "selection.epsilon": 0.3, "selection.trigger": "events",
+                               "selection.events": 60, "selection.correlation": "events"},
+    "fixed_unadjusted_futility": {"selection.rule": "fixed", "selection.dose": "0.6mg", "selection.futility_z": -0.5,
+                                  "selection.adjustment": "none", "analysis.futility_bounds": [0.3, 0.5, -math.inf]},
 }
 
 
-def _compare(text, scenario, n_trials, seed):
-    config = parse_config(text, "t")
-    design = next(s for s in config.scenarios if s.name == scenario).design
+def _compare(design, n_trials, seed):
     d = kernel_design(design)
-    n = d.stage1_patients + d.stage2_patients
-    raw, scratch = allocate_patients(d)
-    ws = allocate_workspace(n, d.n_doses, d.stratum_multiplier.size, d.look_events.size)
-    out = allocate_outputs(1, d.n_doses, d.look_events.size)
+    raw, scratch = allocate_patients(d.enrolment)
+    ws = allocate_workspace(d)
+    out = allocate_outputs(1, d)
     state = new_state(np.random.SeedSequence(seed))
     stops = set()
     for trial in range(n_trials):
-        draw_patients(state, d, raw, scratch)
+        draw_patients(state, d.enrolment, raw, scratch)
         simulate_trial(d, raw, ws, out, 0)
-        want = reference_trial(d, raw)
+        want = reference_trial(design, raw)
         for field in FIELDS_EXACT:
             assert getattr(out, field)[0] == want[field], (trial, field)
         for field in FIELDS_CLOSE:
@@ -61,12 +53,27 @@ def _compare(text, scenario, n_trials, seed):
 
 @pytest.mark.parametrize("variant", VARIANTS)
 @pytest.mark.parametrize("scenario", ["null", "design"])
-def test_kernel_matches_reference(default_text, variant, scenario):
-    stops = _compare(_variant(default_text, **VARIANTS[variant]), scenario, 40, seed=hash((variant, scenario)) % 2**32)
+def test_kernel_matches_reference(default_study, variant, scenario):
+    design = default_study[scenario].replace(VARIANTS[variant])
+    stops = _compare(design, 40, seed=zlib.crc32(f"{variant}/{scenario}".encode()))  # a stable seed per case
     assert len(stops) >= 2  # the trials took different paths
 
 
+@pytest.mark.parametrize("trigger", ["followup", "events"])
+def test_kernel_matches_reference_without_dropout_with_one_stratum_and_one_accrual_rate(default_study, trigger):
+    design = default_study["design"].replace({
+        "outcome.dropout_per_year": 0.0, "strata.factor": [], "accrual.rates": [15.0], "accrual.change_months": [],
+        "selection.trigger": trigger, "selection.events": 90, "stage1.ratio": [1, 1, 1, 1],
+        "stage1.blocks": [[2, 2, 2, 2]], "stage2.ratio": [1, 1], "stage2.block_size": 4})
+    assert len(_compare(design, 30, seed=zlib.crc32(trigger.encode()))) >= 2
+
+
+def test_kernel_matches_reference_for_a_two_arm_design_without_stage1():
+    design = load_study(ROOT / "configs" / "two_arm_check.toml")["alternative"]
+    assert len(_compare(design, 40, seed=455)) >= 2
+
+
 @pytest.mark.slow
-def test_kernel_matches_reference_many_trials(default_text):
-    stops = _compare(default_text, "design", 300, seed=7)
+def test_kernel_matches_reference_many_trials(default_study):
+    stops = _compare(default_study["design"], 300, seed=7)
     assert {(1, 2), (2, 1), (3, 1), (3, 0)} <= stops

@@ -44,13 +44,13 @@ import numpy as np
 import seamless
 from numba.core import types
 from numba.core.registry import CPUDispatcher
-from seamless.config import load_config
+from seamless.config import load_study
 from seamless.sim.engine import run_chunk
 from seamless.sim.kernel_design import kernel_design
 
 for module in pkgutil.iter_modules(seamless.__path__):
     importlib.import_module(f"seamless.{module.name}")
-for scenario in load_config(sys.argv[1]).scenarios[:1]:
+for scenario in load_study(sys.argv[1]).scenarios[:1]:
     run_chunk(kernel_design(scenario.design), np.random.SeedSequence(0), 3)
 for name, module in sorted(sys.modules.items()):
     for attribute, dispatcher in vars(module).items():

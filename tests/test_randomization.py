@@ -10,7 +10,7 @@ import pytest
 from numba import njit
 from scipy.stats import chisquare
 
-from seamless.config import parse_config
+from seamless.config import parse_study
 from seamless.sim.kernel_design import GUIDE_CELLS, kernel_design, stratum_guide, stratum_table
 from seamless.sim.patients import allocate_patients, draw_patients, entry_times
 from seamless.sim.randomization import assign_arms, assign_arms_reference, expand_blocks
@@ -107,8 +107,8 @@ def test_kernel_matches_reference_on_unbalanced_strata():
 
 
 def test_kernel_design_builds_the_successor2_superblock(default_text):
-    design = parse_config(default_text, "t").scenarios[0].design
-    d = kernel_design(design)
+    design = parse_study(default_text, "t").scenarios[0].design
+    d = kernel_design(design).enrolment
     codes, offsets = expand_blocks(np.array(SUCCESSOR2_BLOCKS))
     np.testing.assert_array_equal(d.stage1_codes, codes)
     np.testing.assert_array_equal(d.stage1_offsets, offsets)
@@ -166,8 +166,8 @@ def test_every_completed_stage2_block_has_two_controls(n_strata):
 
 @pytest.fixture(scope="module")
 def null_kernel_design(default_text):
-    design = next(s for s in parse_config(default_text, "t").scenarios if s.name == "null").design
-    return design, kernel_design(design)
+    design = next(s for s in parse_study(default_text, "t").scenarios if s.name == "null").design
+    return design, kernel_design(design).enrolment
 
 
 def _draw_trials(d, n_trials: int, seed: int):

@@ -1,14 +1,13 @@
-"""Chunked runs are reproducible: same seed, same bits, whatever the number of workers."""
+"""Chunked runs are reproducible: same seed, same bits, whatever the number of workers or the executor."""
+
+import concurrent.futures
 
 import numpy as np
+import pytest
 
-from seamless.config import parse_config
-from seamless.run.runner import chunk_seed, chunk_sizes, run_scenario
-
-
-def _equal(a, b):
-    for name, x, y in zip(a._fields, a, b):
-        np.testing.assert_array_equal(x, y, err_msg=name)
+import seamless as sl
+from seamless.run.runner import chunk_seed, chunk_sizes, executor_for, simulate_chunks
+from seamless.sim.kernel_design import kernel_design
 
 
 def test_chunk_sizes():
@@ -25,10 +24,42 @@ def test_chunk_streams_depend_on_scenario_and_chunk_only():
     assert not np.array_equal(first, chunk_seed(2, "null", 0).generate_state(4))
 
 
-def test_same_seed_gives_identical_results_with_one_or_two_workers(default_text):
-    scenario = parse_config(default_text, "t").scenarios[1]
-    one = run_scenario(scenario, 5, 300, 100, jobs=1).outputs
-    two = run_scenario(scenario, 5, 300, 100, jobs=2).outputs
-    _equal(one, two)
-    other_seed = run_scenario(scenario, 6, 300, 100, jobs=1).outputs
-    assert not np.array_equal(one.look_z, other_seed.look_z, equal_nan=True)
+def _trials(result):
+    return result.trials_table()
+
+
+def test_same_seed_gives_identical_results_with_one_or_two_workers_or_a_given_executor(default_study):
+    study = default_study.select(["design"])
+    one = sl.simulate(study, trials=300, seed=5, jobs=1)
+    two = sl.simulate(study, trials=300, seed=5, jobs=2)
+    assert _trials(one).equals(_trials(two))
+    with concurrent.futures.ThreadPoolExecutor(3) as pool:
+        assert _trials(sl.simulate(study, trials=300, seed=5, executor=pool)).equals(_trials(one))
+    other_seed = sl.simulate(study, trials=300, seed=6, jobs=1)
+    assert not _trials(other_seed).equals(_trials(one))
+
+
+def test_chunks_in_flight_stay_bounded(default_study):
+    d = kernel_design(default_study["null"])
+    submitted = []
+
+    class CountingPool(concurrent.futures.ThreadPoolExecutor):
+        def submit(self, *args, **kwargs):
+            submitted.append(len(submitted))
+            return super().submit(*args, **kwargs)
+
+    with CountingPool(2) as pool:
+        chunks = simulate_chunks(d, "null", 1, [(i, 5) for i in range(40)], pool, in_flight=4)
+        first = next(chunks)
+        assert len(submitted) <= 4  # no more than in_flight submitted before the first is consumed
+        rest = list(chunks)
+    assert sorted(index for index, _ in [first, *rest]) == list(range(40))
+
+
+def test_bad_backend_is_refused(default_study):
+    with pytest.raises(ValueError, match="backend: must be one of threads, loky, dask"):
+        with executor_for("mpi", 2):
+            pass
+    with pytest.raises(sl.ConfigError, match="scheduler: only with backend 'dask'"):
+        sl.simulate(default_study["null"], trials=1,
+                    scheduler="tcp://127.0.0.1:1")

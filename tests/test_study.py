@@ -15,8 +15,9 @@ from pathlib import Path
 import pytest
 
 from seamless.cli import main
-from seamless.config import parse_config
+from seamless.config import parse_study
 from seamless.sim.engine import allocate_outputs
+from seamless.sim.kernel_design import kernel_design
 from seamless.run.store import ChunkStore
 
 FILES = ("trials.parquet", "summary.parquet")
@@ -83,11 +84,11 @@ def test_killed_run_resumes_to_the_uninterrupted_files(tmp_path, default_text):
 
 
 def test_chunks_of_another_run_are_refused_until_fresh(config_path, tmp_path, capsys):
-    config = parse_config(config_path.read_text(), "small")
+    config = parse_study(config_path.read_text(), "small")
     out = tmp_path / "mixed"
     store = ChunkStore(out, config.text, 99, 300, 100, "0.1.0")
     store.open()
-    store.save("design", 0, allocate_outputs(100, 3, 3))
+    store.save("design", 0, allocate_outputs(100, kernel_design(config["design"])))
     assert main([str(config_path), "--trials", "300", "--seed", "1", "--out", str(out), "--quiet"]) == 2
     error = capsys.readouterr().err.strip()
     assert "\n" not in error and "another run" in error and "seed" in error and "--fresh" in error

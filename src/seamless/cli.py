@@ -10,7 +10,6 @@ Bad input gives one line on stderr and exit status 2, and nothing is written.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import math
 import os
@@ -111,51 +110,26 @@ def _boundaries(argv: list[str]) -> int:
     return 0
 
 
-def _chosen_scenarios(config, names: list[str] | None):
-    """The scenarios named by --scenario (a sweep's name picks all its points); all by default."""
-    if not names:
-        return list(config.scenarios)
-    sweep = lambda scenario: scenario.name.split(":")[0]  # noqa: E731
-    known = {s.name for s in config.scenarios} | {sweep(s) for s in config.scenarios}
-    unknown = sorted(set(names) - known)
-    if unknown:
-        raise UsageError(f"--scenario: unknown {', '.join(unknown)}; the config has {', '.join(config.scenario_names())}")
-    return [s for s in config.scenarios if s.name in names or sweep(s) in names]
-
-
 def _simulate(argv: list[str]) -> int:
-    from seamless.config import ConfigError, load_config
-
     args = _run_parser().parse_args(argv)
-    backend = args.backend or ("dask" if args.scheduler else "threads")
-    if args.scheduler and backend != "dask":
-        raise UsageError("--scheduler: only with --backend dask")
-    if backend == "dask" and importlib.util.find_spec("distributed") is None:
-        raise UsageError("--backend dask: needs the dask extra: pip install 'seamless[dask]'")
     if args.numba_cache_dir:
         os.environ["NUMBA_CACHE_DIR"] = str(args.numba_cache_dir.resolve())  # read when numba is imported
-    try:
-        config = load_config(args.config)
-    except ConfigError as err:
-        raise UsageError(str(err)) from None
-    scenarios = _chosen_scenarios(config, args.scenario)
-    trials = args.trials or config.trials
-    seed = config.seed if args.seed is None else args.seed
-    if seed < 0:
-        raise UsageError(f"--seed: must be >= 0, got {seed}")
-    out_dir = args.out or Path("results") / config.name
-
+    import seamless as sl
     from seamless.run.progress import Progress
-    from seamless.run.tables import scenario_report
-    from seamless.run.runner import parallel_backend
     from seamless.run.store import StoreMismatch
-    from seamless.run.simulation import run_study
 
     try:
-        with parallel_backend(backend, args.jobs, args.scheduler) as jobs:
-            rows, written = run_study(config, scenarios, seed, trials, out_dir, jobs=jobs, fresh=args.fresh,
-                                      progress=Progress(lines=not args.quiet))
-    except StoreMismatch as err:
+        study = sl.load(args.config)
+        study.select(args.scenario)
+    except sl.ConfigError as err:
+        raise UsageError(f"--scenario: {err}" if str(err).startswith("unknown scenario") else str(err)) from None
+    out_dir = args.out or Path("results") / study.name
+    try:
+        result = sl.simulate(study, trials=args.trials, seed=args.seed, scenarios=args.scenario, jobs=args.jobs,
+                             backend=args.backend or ("dask" if args.scheduler else "threads"),
+                             scheduler=args.scheduler, out=out_dir, fresh=args.fresh,
+                             progress=Progress(lines=not args.quiet))
+    except (sl.ConfigError, StoreMismatch) as err:
         raise UsageError(str(err)) from None
     except OSError as err:
         raise UsageError(f"--out: cannot write results to {out_dir}: {err.strerror or err}") from None
@@ -163,12 +137,10 @@ def _simulate(argv: list[str]) -> int:
         raise Interrupted(f"interrupted; completed chunks are kept in {out_dir / 'chunks'}: "
                           "run the same command again to continue") from None
     if args.json:
-        print(json.dumps(rows, default=float))
+        print(json.dumps(result.rows, default=float))
     elif not args.quiet:
-        for scenario, row in zip(scenarios, rows):
-            print(scenario_report(row, scenario.design.arms.doses, scenario.design.analysis.events))
-            print()
-        print("wrote " + ", ".join(str(p) for p in written))
+        print(result.text() + "\n")
+        print("wrote " + ", ".join(str(out_dir / name) for name in ("trials.parquet", "summary.parquet")))
     return 0
 
 

@@ -1,31 +1,41 @@
-"""What a simulated design is: the frozen dataclasses that ``config`` builds from TOML.
+"""What a simulated design is: frozen dataclasses, checked whenever one is made.
 
-Variants are enums; the kernels see their integer values (``kernel_design``).
+A design is read from nested tables shaped like its TOML description (`Design.from_dict`), built
+from its dataclasses (checked in ``__post_init__``), or derived from another one with
+`Design.replace`, which takes the dotted paths of scenarios and sweeps. All three run the same
+checks and give the same one-line `ConfigError`, so the compiled kernels never see an unchecked
+design. Defaults that depend on other values (stage-1 blocks, stage-2 block size, information
+rates, the selection information) are derived when the design is read, and derived again when a
+`replace` changes what they depend on.
 """
 
 from __future__ import annotations
 
+import copy
+import difflib
 import enum
-from dataclasses import dataclass
+import math
+import re
+from dataclasses import dataclass, field, fields, is_dataclass
 
+from seamless._schema import REQUIRED, ConfigError, Table, choice, integer, list_of, number, string
+from seamless.sim.outcome import Outcome, read_outcome
+from seamless.sim.selection import Rule, read_rule
 from seamless.stats.spending import Spending
 
 __all__ = [
-    "Trigger", "SelectionRule", "Adjustment", "Correlation", "Mode",
-    "Arms", "Stage1", "Stage2", "StratumFactor", "Accrual", "Outcome", "Selection",
-    "Analysis", "Design", "Scenario", "Config",
+    "ConfigError", "Trigger", "Adjustment", "Correlation", "Mode",
+    "Arms", "Stage1", "Stage2", "StratumFactor", "Accrual", "Outcome", "Rule", "Selection", "Analysis",
+    "Design", "SECTIONS", "set_path", "plain_tables",
 ]
+
+#: The tables of a design, in the order they are read.
+SECTIONS = ("arms", "stage1", "stage2", "strata", "accrual", "outcome", "selection", "analysis")
 
 
 class Trigger(enum.IntEnum):
     FOLLOWUP = 0
     EVENTS = 1
-
-
-class SelectionRule(enum.IntEnum):
-    BEST = 0
-    EPSILON = 1
-    FIXED = 2
 
 
 class Adjustment(enum.IntEnum):
@@ -45,22 +55,22 @@ class Mode(enum.IntEnum):
 
 @dataclass(frozen=True)
 class Arms:
-    control: str
     doses: tuple[str, ...]
+    control: str = "control"
 
 
 @dataclass(frozen=True)
 class Stage1:
     patients: int
-    ratio: tuple[int, ...]                 # doses..., control
-    blocks: tuple[tuple[int, ...], ...]    # each block: counts for doses..., control
+    ratio: tuple[int, ...] | None = None                  # doses..., control; default all 1
+    blocks: tuple[tuple[int, ...], ...] | None = None     # each: counts for doses..., control; default (ratio,)
 
 
 @dataclass(frozen=True)
 class Stage2:
     patients: int
-    ratio: tuple[int, int]                 # selected dose, control
-    block_size: int
+    ratio: tuple[int, int] = (1, 1)                       # selected dose, control
+    block_size: int | None = None                         # default: the sum of ratio
 
 
 @dataclass(frozen=True)
@@ -68,47 +78,38 @@ class StratumFactor:
     name: str
     levels: tuple[str, ...]
     probabilities: tuple[float, ...]
-    hazard_multipliers: tuple[float, ...]
+    hazard_multipliers: tuple[float, ...] | None = None   # default all 1
 
 
 @dataclass(frozen=True)
 class Accrual:
-    rates: tuple[float, ...]               # patients per month
-    change_months: tuple[float, ...]       # calendar months at which the next rate starts
-
-
-@dataclass(frozen=True)
-class Outcome:
-    control_median_months: float
-    hazard_ratios: tuple[float, ...]       # one per dose, vs control
-    dropout_per_year: float                # P(dropout within 12 months), exponential
+    rates: tuple[float, ...]                              # patients per month
+    change_months: tuple[float, ...] = ()                 # calendar months at which the next rate starts
 
 
 @dataclass(frozen=True)
 class Selection:
-    trigger: Trigger
-    followup_months: float
-    events: int
-    stage2_delay_months: float
-    rule: SelectionRule
-    epsilon: float
-    dose: str | None
-    adjustment: Adjustment
-    correlation: Correlation
-    futility_z: float
+    trigger: Trigger = Trigger.FOLLOWUP
+    followup_months: float = 0.0
+    events: int | None = None                             # stage-1 events, for trigger EVENTS
+    stage2_delay_months: float = 0.0
+    rule: Rule = Rule()
+    adjustment: Adjustment = Adjustment.DUNNETT
+    correlation: Correlation = Correlation.ALLOCATION
+    futility_z: float = -math.inf
 
 
 @dataclass(frozen=True)
 class Analysis:
-    mode: Mode
     events: tuple[int, ...]
-    information_rates: tuple[float, ...]    # planned; default events / final events
-    efficacy_looks: tuple[int, ...]
-    futility_bounds: tuple[float, ...]
-    alpha: float
-    spending: Spending
-    stage1_weight_squared: float
-    selection_information: float
+    mode: Mode = Mode.COHORT
+    information_rates: tuple[float, ...] | None = None    # planned; default events / final events
+    efficacy_looks: tuple[int, ...] | None = None         # default all looks
+    futility_bounds: tuple[float, ...] | None = None      # default all -inf
+    alpha: float = 0.025
+    spending: Spending | str = "obf"
+    stage1_weight_squared: float = 0.33
+    selection_information: float | None = None           # default min(0.2, first rate / 2)
 
 
 @dataclass(frozen=True)
@@ -116,28 +117,283 @@ class Design:
     arms: Arms
     stage1: Stage1
     stage2: Stage2
-    strata: tuple[StratumFactor, ...]
     accrual: Accrual
     outcome: Outcome
-    selection: Selection
     analysis: Analysis
+    selection: Selection = Selection()
+    strata: tuple[StratumFactor, ...] = ()
+    #: The tables the design was read from, as given (defaults left out): what `replace` changes.
+    source: dict = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self):
+        for name, value in _read(self.to_dict()).items():
+            object.__setattr__(self, name, value)
+        object.__setattr__(self, "source", self.to_dict())
+
+    @classmethod
+    def from_dict(cls, tables: dict) -> Design:
+        """A design from tables shaped like its TOML description (defaults filled in, all checked)."""
+        design = object.__new__(cls)
+        for name, value in _read(tables).items():
+            object.__setattr__(design, name, value)
+        object.__setattr__(design, "source", copy.deepcopy(tables))
+        return design
+
+    def to_dict(self) -> dict:
+        """The design as TOML-shaped tables, every value explicit (``Design.from_dict`` reads it back)."""
+        tables = {name: _plain(getattr(self, name)) for name in SECTIONS if name not in ("strata", "selection")}
+        tables["strata"] = {"factor": _plain(self.strata)}
+        selection = _plain(self.selection)
+        rule = selection.pop("rule", {})
+        tables["selection"] = {**selection, **(rule if isinstance(rule, dict) else {"rule": rule})}
+        return tables
+
+    def replace(self, changes: dict) -> Design:
+        """A new design with ``changes``, ``{path: value}`` by the dotted paths of scenarios and sweeps,
+        e.g. ``{"outcome.hazard_ratios[2]": 0.6, "analysis.mode": "increments"}``; checked like any."""
+        tables, full = copy.deepcopy(self.source), self.to_dict()
+        for path, value in changes.items():
+            set_path(tables, full, path, value)
+        return Design.from_dict(tables)
+
+    @property
+    def doses(self) -> tuple[str, ...]:
+        return self.arms.doses
+
+    @property
+    def looks(self) -> int:
+        return len(self.analysis.events)
 
 
-@dataclass(frozen=True)
-class Scenario:
-    name: str
-    design: Design
-    overrides: dict
+def plain_tables(tables: dict) -> dict:
+    """Design tables (as given to `Design.from_dict`) with only TOML values: enums by their lower-case
+    name, spending functions by their text, tuples as lists."""
+    return _plain(tables)
 
 
-@dataclass(frozen=True)
-class Config:
-    name: str
-    seed: int
-    trials: int
-    chunk_trials: int
-    scenarios: tuple[Scenario, ...]
-    text: str
+def _plain(value):
+    """Dataclasses, enums, spending functions and tuples as TOML values; None (a default) left out."""
+    if isinstance(value, dict):
+        return {key: _plain(v) for key, v in value.items() if v is not None}
+    if isinstance(value, Spending):
+        return str(value)
+    if is_dataclass(value):
+        return {f.name: _plain(getattr(value, f.name)) for f in fields(value)
+                if f.init and getattr(value, f.name) is not None}
+    if isinstance(value, enum.Enum):
+        return value.name.lower()
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
 
-    def scenario_names(self) -> list[str]:
-        return [s.name for s in self.scenarios]
+
+_PART = re.compile(r"^([A-Za-z_]\w*)(?:\[(\d+)\])?$")
+
+
+def set_path(tables: dict, full: dict, path: str, value, numeric: bool = False) -> None:
+    """Set ``section.key``, ``section.key[i]`` (0-based) or deeper (``strata.factor[0].levels``) in
+    ``tables``; a list or table it lacks (a default) is taken from ``full``, the design's explicit
+    tables. ``numeric``: the parameter must be a number (sweeps). Keys the design lacks are left to its
+    reader to refuse, with the closest known one."""
+    node, known = tables, full
+    parts = path.split(".")
+    for depth, part in enumerate(parts):
+        match = _PART.match(part)
+        if not match:
+            raise ConfigError(f"'{path}' is not a parameter path like 'outcome.hazard_ratios[2]'")
+        key, index = match.group(1), match.group(2)
+        last = depth == len(parts) - 1
+        if not isinstance(node, dict):
+            raise ConfigError(f"'{path}' names no parameter of the design")
+        options = known if isinstance(known, dict) else {}
+        known = options.get(key)
+        if known is None and key not in node and (index is not None or numeric):
+            close = difflib.get_close_matches(key, list(options), n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            raise ConfigError(f"'{path}' names no parameter of the design{hint}")
+        if index is None:
+            if last:
+                if numeric and (isinstance(known, bool) or not isinstance(known, (int, float))):
+                    raise ConfigError(f"'{path}' is not a numeric parameter")
+                node[key] = value
+            else:
+                node = node.setdefault(key, {})
+            continue
+        if key not in node and known is not None:
+            node[key] = copy.deepcopy(known)
+        items = node.get(key)
+        if not isinstance(items, list) or int(index) >= len(items):
+            raise ConfigError(f"'{path}' index out of range")
+        known = known[int(index)] if isinstance(known, list) and int(index) < len(known) else None
+        if last:
+            if numeric and (isinstance(items[int(index)], bool) or not isinstance(items[int(index)], (int, float))):
+                raise ConfigError(f"'{path}' is not a numeric parameter")
+            items[int(index)] = value
+        else:
+            node = items[int(index)]
+
+
+# The checks, one function per table; each reads its keys through a `Table`.
+
+def _arms(t: Table) -> Arms:
+    control = t.get("control", string, "control")
+    doses = t.get("doses", list_of(string))
+    if not 1 <= len(doses) <= 6:
+        raise ConfigError(f"arms.doses: 1 to 6 doses allowed, got {len(doses)}")
+    if len(set(doses) | {control}) != len(doses) + 1:
+        raise ConfigError("arms.doses: arm names must be distinct, control included")
+    return Arms(doses, control)
+
+
+def _stage1(t: Table, n_doses: int) -> Stage1:
+    patients = t.get("patients", integer(0))
+    ratio = t.get("ratio", list_of(integer(1)), (1,) * (n_doses + 1))
+    blocks = t.get("blocks", list_of(list_of(integer(0))), (ratio,))
+    if len(ratio) != n_doses + 1:
+        raise ConfigError(f"stage1.ratio: needs {n_doses + 1} entries (doses, then control), got {len(ratio)}")
+    for i, block in enumerate(blocks):
+        if len(block) != n_doses + 1 or sum(block) == 0:
+            raise ConfigError(f"stage1.blocks[{i}]: needs {n_doses + 1} counts (doses, then control), not all 0")
+    totals = [sum(col) for col in zip(*blocks)]
+    if any(a * sum(ratio) != r * sum(totals) for a, r in zip(totals, ratio)):
+        raise ConfigError(f"stage1.blocks: the blocks allocate {':'.join(map(str, totals))}, "
+                          f"inconsistent with stage1.ratio {':'.join(map(str, ratio))}")
+    if patients == 0 and n_doses != 1:
+        raise ConfigError("stage1.patients: 0 (no selection stage) needs exactly one dose in arms.doses")
+    return Stage1(patients, ratio, blocks)
+
+
+def _stage2(t: Table) -> Stage2:
+    patients = t.get("patients", integer(1))
+    ratio = t.get("ratio", list_of(integer(1)), (1, 1))
+    if len(ratio) != 2:
+        raise ConfigError(f"stage2.ratio: needs 2 entries (selected dose, control), got {len(ratio)}")
+    block_size = t.get("block_size", integer(1), sum(ratio))
+    if block_size % sum(ratio):
+        raise ConfigError(f"stage2.block_size: must be a multiple of {sum(ratio)} "
+                          f"(the sum of stage2.ratio {ratio[0]}:{ratio[1]}), got {block_size}")
+    return Stage2(patients, ratio, block_size)
+
+
+def _strata(t: Table) -> tuple[StratumFactor, ...]:
+    factors = t.get("factor", lambda value, name: value, [])
+    if not isinstance(factors, (list, tuple)):
+        raise ConfigError("strata.factor: expected an array of tables ([[strata.factor]])")
+    out = []
+    for i, raw in enumerate(factors):
+        f = Table(raw, f"strata.factor[{i}]")
+        name = f.get("name", string)
+        levels = f.get("levels", list_of(string, 2))
+        probs = f.get("probabilities", list_of(number(0, 1, lo_open=True)))
+        mults = f.get("hazard_multipliers", list_of(number(0, lo_open=True)), (1.0,) * len(levels))
+        f.close()
+        if len(probs) != len(levels) or len(mults) != len(levels):
+            raise ConfigError(f"strata.factor[{i}]: probabilities and hazard_multipliers need "
+                              f"{len(levels)} entries, one per level")
+        if abs(sum(probs) - 1) > 1e-9:
+            raise ConfigError(f"strata.factor[{i}].probabilities: must sum to 1, got {sum(probs):.10g}")
+        out.append(StratumFactor(name, levels, probs, mults))
+    return tuple(out)
+
+
+def _accrual(t: Table) -> Accrual:
+    rates = t.get("rates", list_of(number(0, lo_open=True, what="> 0 patients per month")))
+    changes = t.get("change_months", list_of(number(0, lo_open=True), 0), ())
+    if len(changes) != len(rates) - 1:
+        raise ConfigError(f"accrual.change_months: needs {len(rates) - 1} entries (one fewer than accrual.rates)")
+    if any(b <= a for a, b in zip(changes, changes[1:])):
+        raise ConfigError("accrual.change_months: must be strictly increasing")
+    return Accrual(rates, changes)
+
+
+def _selection(t: Table, arms: Arms, stage1: Stage1) -> Selection:
+    trigger = t.get("trigger", choice(Trigger), Trigger.FOLLOWUP)
+    events = t.get("events", integer(1), None if trigger is Trigger.FOLLOWUP else REQUIRED)
+    if trigger is Trigger.EVENTS and events > stage1.patients:
+        raise ConfigError(f"selection.events: {events} stage-1 events can never be reached "
+                          f"with {stage1.patients} stage-1 patients")
+    return Selection(
+        trigger=trigger,
+        followup_months=t.get("followup_months", number(0), 0.0),
+        events=events,
+        stage2_delay_months=t.get("stage2_delay_months", number(0), 0.0),
+        rule=read_rule(t, arms.doses),
+        adjustment=t.get("adjustment", choice(Adjustment), Adjustment.DUNNETT),
+        correlation=t.get("correlation", choice(Correlation), Correlation.ALLOCATION),
+        futility_z=t.get("futility_z", number(what="a finite z value or -inf (none)", allow_minus_inf=True),
+                         -math.inf),
+    )
+
+
+def _spending(value, name):
+    if isinstance(value, Spending):
+        return value
+    string(value, name)
+    try:
+        return Spending.parse(value)
+    except ValueError as err:
+        raise ConfigError(f"{name}: {err}") from None
+
+
+def _analysis(t: Table, stage1: Stage1, stage2: Stage2) -> Analysis:
+    events = t.get("events", list_of(integer(1)))
+    if any(b <= a for a, b in zip(events, events[1:])):
+        raise ConfigError(f"analysis.events: event targets must be strictly increasing, got {list(events)}")
+    looks = len(events)
+    efficacy = t.get("efficacy_looks", list_of(integer(1)), tuple(range(1, looks + 1)))
+    if any(k > looks for k in efficacy) or looks not in efficacy or len(set(efficacy)) != len(efficacy):
+        raise ConfigError(f"analysis.efficacy_looks: distinct look numbers in 1..{looks} including the "
+                          f"last ({looks}), got {list(efficacy)}")
+    futility = t.get("futility_bounds",
+                     list_of(number(what="a finite z value or -inf (no futility stop)", allow_minus_inf=True)),
+                     (-math.inf,) * looks)
+    if len(futility) != looks:
+        raise ConfigError(f"analysis.futility_bounds: needs {looks} entries, one per look (-inf for none)")
+    # A look that can never be reached: more CG events than CG patients can ever give.
+    cg_share = max(stage1.ratio[:-1]) + stage1.ratio[-1]
+    max_cg = math.floor(stage1.patients * cg_share / sum(stage1.ratio)) + stage2.patients
+    if events[-1] > max_cg:
+        raise ConfigError(f"analysis.events: {events[-1]} CG events can never be reached: the CG has at most "
+                          f"about {max_cg} patients")
+    rates = t.get("information_rates", list_of(number(0, 1, lo_open=True)), tuple(e / events[-1] for e in events))
+    if len(rates) != looks or rates[-1] != 1.0 or any(b <= a for a, b in zip(rates, rates[1:])):
+        raise ConfigError(f"analysis.information_rates: {looks} strictly increasing rates in (0, 1] ending "
+                          f"at 1, one per look, got {list(rates)}")
+    info = rates[0]
+    return Analysis(
+        events=events,
+        mode=t.get("mode", choice(Mode), Mode.COHORT),
+        information_rates=rates,
+        efficacy_looks=tuple(sorted(efficacy)),
+        futility_bounds=futility,
+        alpha=t.get("alpha", number(0, 0.5, True, True), 0.025),
+        spending=t.get("spending", _spending, Spending.parse("obf")),
+        stage1_weight_squared=t.get("stage1_weight_squared", number(0, 1, hi_open=True), 0.33),
+        selection_information=t.get(
+            "selection_information",
+            number(0, info, lo_open=True, hi_open=True,
+                   what=f"in (0, {info:.4g}), below the first look's information rate"),
+            min(0.2, info / 2)),
+    )
+
+
+def _read(tables: dict) -> dict:
+    """The checked sections of a design from its tables (unknown keys refused)."""
+    top = Table(tables, "")
+    t = {key: top.sub(key) for key in SECTIONS}
+    arms = _arms(t["arms"])
+    n_doses = len(arms.doses)
+    stage1 = _stage1(t["stage1"], n_doses)
+    stage2 = _stage2(t["stage2"])
+    sections = dict(
+        arms=arms, stage1=stage1, stage2=stage2,
+        strata=_strata(t["strata"]),
+        accrual=_accrual(t["accrual"]),
+        outcome=read_outcome(t["outcome"], n_doses),
+        selection=_selection(t["selection"], arms, stage1),
+        analysis=_analysis(t["analysis"], stage1, stage2),
+    )
+    for table in t.values():
+        table.close()
+    top.close()
+    return sections

@@ -1,9 +1,10 @@
-"""Parquet files of a run: one row per trial, one row per scenario. The only module using pyarrow.
+"""Tables of a run: one row per trial, one row per scenario, as Parquet files or in memory.
 
 ``ResultWriter`` streams the per-trial table one row group at a time (whole chunks, at least
 ROW_GROUP_ROWS rows but the last of a scenario) and writes the summary at the end. Both go to
 temporary names and are renamed into place by ``commit`` only when complete: files are written
-whole or not at all.
+whole or not at all. ``ResultTables`` takes the same calls and keeps the tables in memory, so a
+run in memory is the run that writes files, and saving it later writes the same files.
 """
 
 from __future__ import annotations
@@ -13,13 +14,14 @@ from pathlib import Path
 
 import numpy as np
 
-from seamless.sim.engine import TrialOutputs
+from seamless.sim.engine import StopReason, TrialOutputs
 from seamless.sim.kernel_design import KernelDesign
 
-__all__ = ["trials_table", "ResultWriter", "TRIALS_FILE", "SUMMARY_FILE"]
+__all__ = ["trials_table", "ResultWriter", "ResultTables", "write_results", "TRIALS_FILE", "SUMMARY_FILE"]
 
 TRIALS_FILE, SUMMARY_FILE = "trials.parquet", "summary.parquet"
-_REASONS = ("none", "efficacy", "futility")
+#: Stop reasons as text, indexed by their code.
+_REASONS = tuple(reason.name.lower() for reason in sorted(StopReason))
 
 #: Chunks are gathered into row groups of at least this many rows: building and writing a table
 #: costs about as much per call as per thousand rows, so fewer, larger groups keep the writing short.
@@ -41,9 +43,9 @@ def trials_table(scenario_name: str, doses: tuple[str, ...], d: KernelDesign, ou
         columns[f"stage1_z_{dose}"] = out.stage1_z[:, j]
     columns["stage1_adjusted_p"] = out.stage1_adjusted_p
     columns["selection_time"] = out.selection_time
-    for k in range(d.look_events.size):
+    for k in range(d.looks.events.size):
         missing = out.look_events[:, k] < 0
-        bound = float(d.efficacy_bounds[k])
+        bound = float(d.looks.efficacy_bounds[k])
         columns[f"look{k + 1}_time"] = pa.array(out.look_time[:, k], mask=missing)
         columns[f"look{k + 1}_cg_events"] = pa.array(out.look_events[:, k], mask=missing)
         columns[f"look{k + 1}_z"] = pa.array(out.look_z[:, k], mask=missing)
@@ -108,3 +110,32 @@ class ResultWriter:
         for tmp in self.tmp.values():
             tmp.unlink(missing_ok=True)
         return False
+
+
+class ResultTables:
+    """The calls of ``ResultWriter``, the tables kept in memory: ``trials`` (pyarrow tables, one per row
+    group) and ``summary_rows``."""
+
+    def __init__(self, metadata: dict[str, str]):
+        self.metadata, self.trials, self.summary_rows = metadata, [], None
+
+    def __enter__(self):
+        return self
+
+    def add_trials(self, table) -> None:
+        self.trials.append(table)
+
+    def commit(self, summary_rows: list[dict]) -> list[Path]:
+        self.summary_rows = summary_rows
+        return []
+
+    def __exit__(self, *exc):
+        return False
+
+
+def write_results(folder: Path, metadata: dict[str, str], trial_tables, summary_rows: list[dict]) -> list[Path]:
+    """Write tables held in memory as the files a run writes (the same row groups, the same bytes)."""
+    with ResultWriter(folder, metadata) as writer:
+        for table in trial_tables:
+            writer.add_trials(table)
+        return writer.commit(summary_rows)

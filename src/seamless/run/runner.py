@@ -1,32 +1,29 @@
-"""Running trials in chunks, each chunk with its own random stream, on joblib workers.
+"""Running trials in chunks, each chunk with its own random stream, on any executor.
 
 A chunk's stream is ``SeedSequence(seed, spawn_key=(crc32(scenario name), chunk index))``, so a
 scenario's results depend only on the seed, its name and the chunk size, never on the number of
-workers, the backend, the order chunks finish in, or which other scenarios run beside it.
-Parallelism is joblib's: local threads (the compiled kernels release the GIL, so threads run on
+workers, the executor, the order chunks finish in, or which other scenarios run beside it.
+Chunks run on a `concurrent.futures.Executor`, given by the caller (as emcee takes a pool) or
+made by `executor_for`: local threads (the compiled kernels release the GIL, so threads run on
 all cores without starting or feeding worker processes), local processes (loky), or a Dask cluster.
 """
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
+import importlib.util
 import zlib
 from collections.abc import Iterable, Iterator
-from typing import NamedTuple
 
 import numpy as np
 
-from seamless.design import Scenario
 from seamless.sim.engine import TrialOutputs, run_chunk
-from seamless.sim.kernel_design import KernelDesign, kernel_design
+from seamless.sim.kernel_design import KernelDesign
 
-__all__ = ["ScenarioRun", "chunk_seed", "chunk_sizes", "simulate_chunks", "run_scenario", "parallel_backend"]
+__all__ = ["BACKENDS", "chunk_seed", "chunk_sizes", "simulate_chunks", "check_backend", "executor_for"]
 
-
-class ScenarioRun(NamedTuple):
-    scenario: Scenario
-    kernel: KernelDesign
-    outputs: TrialOutputs
+BACKENDS = ("threads", "loky", "dask")
 
 
 def chunk_sizes(trials: int, chunk_trials: int) -> list[int]:
@@ -44,54 +41,67 @@ def _indexed_chunk(d: KernelDesign, seed: int, name: str, index: int, n_trials: 
 
 
 def simulate_chunks(d: KernelDesign, name: str, seed: int, chunks: Iterable[tuple[int, int]],
-                    jobs: int = 1) -> Iterator[tuple[int, TrialOutputs]]:
+                    executor: concurrent.futures.Executor | None = None,
+                    in_flight: int = 16) -> Iterator[tuple[int, TrialOutputs]]:
     """Simulate (chunk index, trials) pairs of scenario ``name``; yields (index, outputs) as each
-    completes. ``jobs`` is joblib's n_jobs (1: in this process)."""
+    completes. Without an executor, one after the other in this thread; with one, at most
+    ``in_flight`` chunks are submitted ahead of those consumed, so memory stays bounded."""
     chunks = list(chunks)
     if not chunks:
         return
-    if jobs == 1:
+    if executor is None:
         yield from (_indexed_chunk(d, seed, name, i, n) for i, n in chunks)
         return
-    from joblib import Parallel, delayed
-
     _indexed_chunk(d, seed, name, chunks[0][0], 1)  # compile or load the cache here, before workers start
+    pending, queue = set(), iter(chunks)
+    for i, n in queue:
+        pending.add(executor.submit(_indexed_chunk, d, seed, name, i, n))
+        if len(pending) < in_flight:
+            continue
+        done, pending = concurrent.futures.wait(pending, return_when=concurrent.futures.FIRST_COMPLETED)
+        yield from (future.result() for future in done)
+    for future in concurrent.futures.as_completed(pending):
+        yield future.result()
 
-    yield from Parallel(n_jobs=jobs, return_as="generator_unordered")(
-        delayed(_indexed_chunk)(d, seed, name, i, n) for i, n in chunks)
 
-
-def run_scenario(scenario: Scenario, seed: int, trials: int, chunk_trials: int, jobs: int = 1) -> ScenarioRun:
-    """All trials of one scenario, in memory (for tests and the Python API)."""
-    d = kernel_design(scenario.design)
-    sizes = chunk_sizes(trials, chunk_trials)
-    parts = dict(simulate_chunks(d, scenario.name, seed, enumerate(sizes), jobs))
-    outputs = TrialOutputs(*(np.concatenate(field) for field in zip(*(parts[i] for i in range(len(sizes))))))
-    return ScenarioRun(scenario, d, outputs)
+def check_backend(backend: str, scheduler: str | None = None) -> None:
+    """ValueError (one line) unless ``backend`` can run here, with ``scheduler`` only for dask."""
+    if backend not in BACKENDS:
+        raise ValueError(f"backend: must be one of {', '.join(BACKENDS)}, got {backend!r}")
+    if scheduler and backend != "dask":
+        raise ValueError("scheduler: only with backend 'dask'")
+    if backend == "dask" and importlib.util.find_spec("distributed") is None:
+        raise ValueError("backend dask: needs the dask extra: pip install 'seamless[dask]'")
 
 
 @contextlib.contextmanager
-def parallel_backend(backend: str, jobs: int, scheduler: str | None = None):
-    """Context in which ``simulate_chunks`` runs on ``backend``; yields the n_jobs to pass it.
+def executor_for(backend: str = "threads", jobs: int = 1, scheduler: str | None = None):
+    """An executor for ``backend``, or None (this thread) for one local job.
 
     ``threads``: ``jobs`` threads of this process. ``loky``: ``jobs`` local processes. ``dask``: the
     cluster at ``scheduler`` (tcp://host:port), or, without one, a local cluster of ``jobs``
     single-threaded workers on 127.0.0.1.
     """
-    import joblib
+    check_backend(backend, scheduler)
+    if backend == "threads":
+        if jobs == 1:
+            yield None
+            return
+        with concurrent.futures.ThreadPoolExecutor(jobs) as executor:
+            yield executor
+        return
+    if backend == "loky":
+        from joblib.externals.loky import get_reusable_executor
 
-    if backend in ("threads", "loky"):
-        with joblib.parallel_config(backend="threading" if backend == "threads" else "loky"):
-            yield jobs
+        yield get_reusable_executor(max_workers=jobs)
         return
     from dask.distributed import Client, LocalCluster
 
     with contextlib.ExitStack() as stack:
         if scheduler:
-            stack.enter_context(Client(scheduler, timeout="20s"))
+            client = stack.enter_context(Client(scheduler, timeout="20s"))
         else:
             cluster = stack.enter_context(LocalCluster(host="127.0.0.1", n_workers=jobs, threads_per_worker=1,
                                                        processes=True, dashboard_address=None))
-            stack.enter_context(Client(cluster))
-        stack.enter_context(joblib.parallel_config(backend="dask"))
-        yield -1
+            client = stack.enter_context(Client(cluster))
+        yield client.get_executor(pure=False)

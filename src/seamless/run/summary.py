@@ -3,26 +3,37 @@
 Each characteristic is a probability (mean of an indicator; Monte Carlo SE sqrt(p(1-p)/n)) or
 a mean (SE sd/sqrt(n)); both keep only counts, sums and sums of squares, so memory does not
 grow with the number of trials. The median hazard-ratio estimate keeps one float per trial;
-its SE is the normal approximation sqrt(pi/2) sd/sqrt(n).
+its SE is the normal approximation sqrt(pi/2) sd/sqrt(n). Each has a 95% interval: Wilson's
+score interval for a probability (Wilson 1927, JASA 22:209; it stays inside [0, 1] and does not
+collapse to a point when no trial, or every trial, has the event), estimate +- 1.96 SE for a mean.
 """
 
 from __future__ import annotations
 
-import enum
 import json
 import math
-from dataclasses import asdict
+from statistics import NormalDist
 
 import numpy as np
 
-from seamless.design import Scenario
-from seamless.sim.engine import STOP_EFFICACY, STOP_FUTILITY, TrialOutputs
+from seamless.config import Scenario
+from seamless.sim.engine import StopReason, TrialOutputs
 from seamless.sim.kernel_design import KernelDesign
-from seamless.run.runner import ScenarioRun
 
-__all__ = ["SummaryAccumulator", "operating_characteristics"]
+__all__ = ["SummaryAccumulator", "wilson_interval"]
 
 _PROBABILITY, _MEAN = "probability", "mean"
+_Z95 = NormalDist().inv_cdf(0.975)
+
+
+def wilson_interval(p: float, n: int, z: float = _Z95) -> tuple[float, float]:
+    """Wilson's score interval for a proportion p observed in n trials."""
+    if not n:
+        return math.nan, math.nan
+    scale = 1.0 + z * z / n
+    centre = (p + z * z / (2 * n)) / scale
+    half = z / scale * math.sqrt(max(p * (1 - p), 0.0) / n + z * z / (4 * n * n))
+    return max(centre - half, 0.0), min(centre + half, 1.0)
 
 
 def _measures(out: TrialOutputs, hazard_ratios: np.ndarray, doses, n_looks: int):
@@ -33,11 +44,11 @@ def _measures(out: TrialOutputs, hazard_ratios: np.ndarray, doses, n_looks: int)
     for j, dose in enumerate(doses):
         yield f"select_{dose}", _PROBABILITY, out.selected == j + 1
     yield "correct_selection", _PROBABILITY, selected_hr == hazard_ratios.min()
-    yield "stop_futility_selection", _PROBABILITY, (out.stop_look == 0) & (out.stop_reason == STOP_FUTILITY)
+    yield "stop_futility_selection", _PROBABILITY, (out.stop_look == 0) & (out.stop_reason == StopReason.FUTILITY)
     for k in range(n_looks):
         at_look = out.stop_look == k + 1
-        yield f"stop_efficacy_look{k + 1}", _PROBABILITY, at_look & (out.stop_reason == STOP_EFFICACY)
-        yield f"stop_futility_look{k + 1}", _PROBABILITY, at_look & (out.stop_reason == STOP_FUTILITY)
+        yield f"stop_efficacy_look{k + 1}", _PROBABILITY, at_look & (out.stop_reason == StopReason.EFFICACY)
+        yield f"stop_futility_look{k + 1}", _PROBABILITY, at_look & (out.stop_reason == StopReason.FUTILITY)
     yield "expected_patients", _MEAN, out.patients
     yield "expected_cg_events", _MEAN, out.cg_events
     yield "expected_duration", _MEAN, out.duration
@@ -61,7 +72,7 @@ class SummaryAccumulator:
     def add(self, out: TrialOutputs) -> None:
         design = self.scenario.design
         hazard_ratios = np.array(design.outcome.hazard_ratios)
-        for name, kind, values in _measures(out, hazard_ratios, design.arms.doses, self.kernel.look_events.size):
+        for name, kind, values in _measures(out, hazard_ratios, design.doses, self.kernel.looks.events.size):
             values = np.asarray(values, dtype=np.float64)
             values = values[np.isfinite(values)]
             entry = self.sums.setdefault(name, [kind, 0, 0.0, 0.0])
@@ -73,39 +84,36 @@ class SummaryAccumulator:
 
     def row(self) -> dict:
         design, d = self.scenario.design, self.kernel
-        row: dict = {"scenario": self.scenario.name, "trials": self.trials}
+        point = dict(self.scenario.point)
+        row: dict = {"scenario": self.scenario.name, "sweep": self.scenario.sweep,
+                     "sweep_point": json.dumps(point) if point else None, "trials": self.trials}
         for name, (kind, n, total, squares) in self.sums.items():
             mean = total / n if n else math.nan
             if kind == _PROBABILITY:
                 se = math.sqrt(mean * (1 - mean) / n) if n else math.nan
+                low, high = wilson_interval(mean, n)
             else:
                 se = math.sqrt(max(squares - n * mean * mean, 0.0) / (n - 1) / n) if n > 1 else math.nan
-            row[name], row[f"{name}_se"] = mean, se
+                low, high = mean - _Z95 * se, mean + _Z95 * se
+            row.update({name: mean, f"{name}_se": se, f"{name}_ci_low": low, f"{name}_ci_high": high})
         hr = np.concatenate(self.hr_parts) if self.hr_parts else np.empty(0)
-        row["hr_median"] = float(np.median(hr)) if hr.size else math.nan
-        row["hr_median_se"] = math.sqrt(math.pi / 2) * row["hr_mean_se"]
-        for dose, hazard_ratio in zip(design.arms.doses, design.outcome.hazard_ratios):
+        median = float(np.median(hr)) if hr.size else math.nan
+        se = math.sqrt(math.pi / 2) * row["hr_mean_se"]
+        row.update(hr_median=median, hr_median_se=se, hr_median_ci_low=median - _Z95 * se,
+                   hr_median_ci_high=median + _Z95 * se)
+        for dose, hazard_ratio in zip(design.doses, design.outcome.hazard_ratios):
             row[f"hazard_ratio_{dose}"] = float(hazard_ratio)
-        row["efficacy_bounds"] = [float(b) if math.isfinite(b) else None for b in d.efficacy_bounds]
-        row["parameters"] = json.dumps(_jsonable(asdict(design)))
+        row["efficacy_bounds"] = [float(b) if math.isfinite(b) else None for b in d.looks.efficacy_bounds]
+        row["parameters"] = json.dumps(_jsonable(design.to_dict()))
         return row
 
 
-def operating_characteristics(run: ScenarioRun) -> dict:
-    """Summary row of one scenario's trials held in memory."""
-    accumulator = SummaryAccumulator(run.scenario, run.kernel)
-    accumulator.add(run.outputs)
-    return accumulator.row()
-
-
 def _jsonable(value):
-    """Design fields as JSON: enums by name, infinities as strings."""
+    """Design tables as JSON: infinities as strings."""
     if isinstance(value, dict):
         return {k: _jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [_jsonable(v) for v in value]
-    if isinstance(value, enum.Enum):
-        return value.name.lower()
     if isinstance(value, float) and not math.isfinite(value):
         return str(value)
     return value

@@ -1,10 +1,10 @@
-"""Plain-text rendering of results for the terminal."""
+"""Rendering of results as tables: plain text for the terminal, HTML for a notebook."""
 
 from __future__ import annotations
 
 import math
 
-__all__ = ["scenario_report", "boundaries_report"]
+__all__ = ["scenario_report", "scenarios_report", "boundaries_report", "summary_html"]
 
 
 def _pm(row: dict, name: str, digits: int = 4) -> str:
@@ -42,6 +42,11 @@ def scenario_report(row: dict, doses: tuple[str, ...], look_events: tuple[int, .
     return "\n".join(lines)
 
 
+def scenarios_report(rows: list[dict], doses: tuple[str, ...], look_events: tuple[int, ...]) -> str:
+    """The blocks of all scenarios, a blank line between them."""
+    return "\n\n".join(scenario_report(row, doses, look_events) for row in rows)
+
+
 def boundaries_report(bounds) -> str:
     """Table of look, information rate, efficacy bound, nominal p and cumulative alpha."""
     lines = [f"Group-sequential efficacy bounds: {bounds.spending} spending, one-sided alpha {bounds.alpha:g}",
@@ -53,3 +58,20 @@ def boundaries_report(bounds) -> str:
         else:
             lines.append(f"  {k:>4}  {t:11.4f}  {'-':>9}  {'-':>9}   {'-':>9}   (no efficacy stop)")
     return "\n".join(lines)
+
+
+def summary_html(rows: list[dict], doses: tuple[str, ...]) -> str:
+    """An HTML table of the main characteristics of each scenario, each as estimate ± Monte Carlo SE."""
+    from html import escape
+
+    columns = [("power", "power", 4), ("type I error", "type1_error", 4),
+               *((f"select {dose}", f"select_{dose}", 3) for dose in doses), ("correct selection", "correct_selection", 3),
+               ("patients", "expected_patients", 1), ("CG events", "expected_cg_events", 1),
+               ("duration (months)", "expected_duration", 2), ("HR estimate (mean)", "hr_mean", 3)]
+    head = "".join(f"<th>{escape(title)}</th>" for title, _, _ in columns)
+    body = "".join(
+        f"<tr><th>{escape(row['scenario'])}</th>" + "".join(f"<td>{escape(_pm(row, name, digits))}</td>"
+                                                            for _, name, digits in columns) + "</tr>"
+        for row in rows)
+    return (f"<table><thead><tr><th>scenario</th>{head}</tr></thead><tbody>{body}</tbody></table>"
+            f"<p>{rows[0]['trials'] if rows else 0} trials per scenario; ± one Monte Carlo standard error.</p>")

@@ -7,6 +7,7 @@ each look the closed weighted inverse-normal test in ``cohort`` or ``increments`
 efficacy and non-binding futility stopping. ``simulate_chunk`` loops over trials.
 """
 
+import enum
 import math
 from typing import NamedTuple
 
@@ -15,26 +16,28 @@ import numpy as np
 from seamless.sim.cohort_logrank import allocate_cohort_logrank, cohort_logrank, sort_cohort, union_logrank
 from seamless._jit import kernel
 from seamless.sim.sort import kth_smallest, order_statistics
-from seamless.stats.combination import closed_stage1_p, combine_cohort, combine_increments
-from seamless.design import Adjustment, Correlation, Mode, SelectionRule, Trigger
-from seamless.stats.dunnett import dunnett_set_p
+from seamless.design import Adjustment, Correlation, Mode, Trigger
+from seamless.sim.outcome import event_times
 from seamless.sim.patients import allocate_patients, draw_patients, entry_times
+from seamless.sim.selection import select
 from seamless.sim.stream import new_state
+from seamless.stats.combination import closed_stage1_p, combine_cohort, combine_increments
+from seamless.stats.dunnett import dunnett_set_p
 
-__all__ = ["TrialOutputs", "Workspace", "allocate_outputs", "allocate_workspace",
-           "simulate_trial", "simulate_chunk", "run_chunk",
-           "STOP_NONE", "STOP_EFFICACY", "STOP_FUTILITY"]
+__all__ = ["StopReason", "TrialOutputs", "Workspace", "allocate_outputs", "allocate_workspace",
+           "simulate_trial", "simulate_chunk", "run_chunk"]
+
+
+class StopReason(enum.IntEnum):
+    """Why a trial ended (``TrialOutputs.stop_reason``): at its last look, or early."""
+
+    NONE = 0
+    EFFICACY = 1
+    FUTILITY = 2
+
 
 # NumPy integers, not Python ints, wherever kernels pass them as arguments: numba compiles a
 # separate specialisation of the callee for each literal Python int.
-STOP_NONE, STOP_EFFICACY, STOP_FUTILITY = np.int64(0), np.int64(1), np.int64(2)
-
-# The design enums as the kernels see them (KernelDesign holds their integer values).
-_FOLLOWUP = int(Trigger.FOLLOWUP)
-_EPSILON, _FIXED = int(SelectionRule.EPSILON), int(SelectionRule.FIXED)
-_DUNNETT, _UNADJUSTED = int(Adjustment.DUNNETT), int(Adjustment.NONE)
-_EVENT_BASED = int(Correlation.EVENTS)
-_COHORT = int(Mode.COHORT)
 
 # Rows of the cohort orderings in ``Workspace.cohorts``: the stage-1 cohort, the stage-2 cohort (whose
 # analysis arm 1 is the selected dose); their union is the CG.
@@ -55,7 +58,7 @@ class TrialOutputs(NamedTuple):
     look_z: np.ndarray               # (n, K) combined z (closed test: the binding intersection)
     look_target_reached: np.ndarray  # (n, K) False: the event target was never reached
     stop_look: np.ndarray            # (n,) 0 = selection analysis, k = CG look k
-    stop_reason: np.ndarray          # (n,) STOP_NONE / STOP_EFFICACY / STOP_FUTILITY
+    stop_reason: np.ndarray          # (n,) StopReason
     reject: np.ndarray               # (n,) H_s rejected
     patients: np.ndarray             # (n,) patients enrolled when the trial ended
     cg_events: np.ndarray            # (n,) CG events at the last analysis
@@ -78,7 +81,9 @@ class Workspace(NamedTuple):
     look_cut: np.ndarray          # (K,) calendar time of the D-th CG event of each look, if reached
 
 
-def allocate_outputs(n_trials: int, n_doses: int, n_looks: int) -> TrialOutputs:
+def allocate_outputs(n_trials: int, d) -> TrialOutputs:
+    """Outputs of ``n_trials`` trials of KernelDesign ``d``."""
+    n_doses, n_looks = d.n_doses, d.looks.events.size
     return TrialOutputs(
         np.zeros(n_trials, np.int64), np.zeros((n_trials, n_doses)), np.zeros(n_trials),
         np.zeros(n_trials), np.zeros((n_trials, n_looks)), np.zeros((n_trials, n_looks), np.int64),
@@ -88,26 +93,19 @@ def allocate_outputs(n_trials: int, n_doses: int, n_looks: int) -> TrialOutputs:
         np.zeros(n_trials))
 
 
-def allocate_workspace(n_patients: int, n_doses: int, n_strata: int, n_looks: int) -> Workspace:
-    n, d = n_patients, n_doses
+def allocate_workspace(d) -> Workspace:
+    """Scratch of one trial of KernelDesign ``d``."""
+    n, n_doses = d.enrolment.stage1_patients + d.enrolment.stage2_patients, d.n_doses
     return Workspace(np.zeros(n), np.zeros(n), np.zeros(n), np.zeros(n), np.zeros(n),
-                     allocate_cohort_logrank(2, n, n_strata, d + 1), np.zeros(d), np.zeros(d), np.zeros(d),
-                     np.zeros(n_looks))
+                     allocate_cohort_logrank(2, n, d.enrolment.stratum_cumprob.size, n_doses + 1),
+                     np.zeros(n_doses), np.zeros(n_doses), np.zeros(n_doses), np.zeros(d.looks.events.size))
 
 
 @kernel
 def _set_times(d, raw, ws, lo, hi, arm_factor):
-    """PFS and dropout times of patients lo..hi-1, patient i in arm code arm_factor * raw.arm[i]
-    (exponential; DESIGN.md section 1). The hazards first, then the divisions in a loop the compiler
-    vectorizes."""
-    hazard = ws.exit_time  # until the exit times are set
-    for i in range(lo, hi):
-        hazard[i] = d.arm_hazard[arm_factor * raw.arm[i]] * d.stratum_multiplier[raw.stratum[i]]
-    dropout_hazard = d.dropout_hazard
-    for i in range(lo, hi):
-        ws.event_time[i] = raw.event_unit[i] / hazard[i]
-        ws.dropout_time[i] = raw.dropout_unit[i] / dropout_hazard if dropout_hazard > 0.0 else np.inf
-        ws.exit_time[i] = min(ws.event_time[i], ws.dropout_time[i])
+    """PFS and dropout times of patients lo..hi-1, patient i in arm code arm_factor * raw.arm[i]."""
+    event_times(d.outcome, raw.arm, arm_factor, raw.stratum, raw.event_unit, raw.dropout_unit, lo, hi, ws.event_time,
+                ws.dropout_time, ws.exit_time)
 
 
 @kernel
@@ -142,62 +140,47 @@ def _largest(values):
 
 
 @kernel
-def _select(d, z):
-    """Arm code of the selected dose: best z, lowest dose within epsilon of the best, or fixed."""
-    if d.rule == _FIXED:
-        return d.fixed_dose
-    best = 0
-    for j in range(1, d.n_doses):
-        if z[j] > z[best]:
-            best = j
-    if d.rule == _EPSILON:
-        for j in range(d.n_doses):
-            if z[j] >= z[best] - d.epsilon:
-                return j + 1
-    return best + 1
-
-
-@kernel
 def _selection_time(d, ws):
     """Calendar time of the selection analysis: last stage-1 entry + follow-up, or the time of
     the N-th stage-1 event (not before the last entry; end of follow-up if never reached)."""
-    n1 = d.stage1_patients
+    n1, a1 = d.enrolment.stage1_patients, d.selection
     last_entry = ws.entry[n1 - 1]
-    if d.trigger == _FOLLOWUP:
-        return last_entry + d.followup_months
+    if a1.trigger == Trigger.FOLLOWUP:
+        return last_entry + a1.followup_months
     m = np.int64(0)  # not a literal 0: see the constants above
     last_end = last_entry
     for i in range(n1):
         last_end = max(last_end, ws.entry[i] + ws.exit_time[i])
         ws.calendar[m] = ws.entry[i] + ws.event_time[i]
         m += ws.event_time[i] <= ws.dropout_time[i]
-    if m < d.selection_events:
+    if m < a1.events:
         return last_end
-    return max(last_entry, kth_smallest(ws.calendar, m, d.selection_events, ws.cohorts.sort))
+    return max(last_entry, kth_smallest(ws.calendar, m, a1.events, ws.cohorts.sort))
 
 
 @kernel
 def _combined_z(d, ws, k, tau, selected, stage1_p_at_selection, score1, variance1):
     """Closed-test combination statistic at CG look k (DESIGN.md s.4 and s.6)."""
-    n1, cl = d.stage1_patients, ws.cohorts
-    if d.mode == _COHORT:
+    n1, cl, a1, looks = d.enrolment.stage1_patients, ws.cohorts, d.selection, d.looks
+    if looks.mode == Mode.COHORT:
         u2, v2 = _stage2_statistics(cl, tau)
         z2 = u2 / math.sqrt(v2) if v2 > 0.0 else 0.0
         if n1 == 0:
             return z2
-        _stage1_statistics(cl, tau, d.loadings, d.correlation == _EVENT_BASED, ws.z, ws.loadings)
-        p1 = closed_stage1_p(ws.z, selected - 1, ws.loadings, d.adjustment == _UNADJUSTED, d.dunnett, ws.subset)
-        return combine_cohort(p1, z2, d.stage1_weight)
+        _stage1_statistics(cl, tau, a1.loadings, a1.correlation == Correlation.EVENTS, ws.z, ws.loadings)
+        p1 = closed_stage1_p(ws.z, selected - 1, ws.loadings, a1.adjustment == Adjustment.NONE, a1.dunnett,
+                             ws.subset)
+        return combine_cohort(p1, z2, looks.stage1_weight)
     u, v, _ = union_logrank(cl, _STAGE1, _STAGE2, tau, selected)
-    return combine_increments(stage1_p_at_selection, d.selection_information, d.information_rates[k], u, v, score1,
-                              variance1)
+    return combine_increments(stage1_p_at_selection, looks.selection_information, looks.information_rates[k], u, v,
+                              score1, variance1)
 
 
 @kernel
 def _finish(d, ws, out, row, tau, selected, look, reason):
     """Record the end of a trial at calendar time tau."""
-    enrolled = d.stage1_patients
-    for i in range(d.stage1_patients, ws.entry.size):
+    enrolled = d.enrolment.stage1_patients
+    for i in range(d.enrolment.stage1_patients, ws.entry.size):
         enrolled += ws.entry[i] < tau
     u, v, cg_events = union_logrank(ws.cohorts, _STAGE1, _STAGE2, tau, selected)
     out.hr_estimate[row] = math.exp(-u / v) if v > 0.0 else np.nan
@@ -206,33 +189,33 @@ def _finish(d, ws, out, row, tau, selected, look, reason):
     out.duration[row] = tau
     out.stop_look[row] = look
     out.stop_reason[row] = reason
-    out.reject[row] = reason == STOP_EFFICACY
+    out.reject[row] = reason == StopReason.EFFICACY
 
 
 @kernel
 def _selection_analysis(d, ws, raw, out, row):
     """Stage 1 and the selection analysis (A1): returns (selected arm code, selection time, closed-test
     stage-1 p, U and V of the selected dose)."""
-    n_doses, n1 = d.n_doses, d.stage1_patients
-    entry_times(0.0, raw.accrual_gap[:n1], d.accrual_rates, d.accrual_starts, ws.entry[:n1])
+    n_doses, n1, e, a1 = d.n_doses, d.enrolment.stage1_patients, d.enrolment, d.selection
+    entry_times(0.0, raw.accrual_gap[:n1], e.accrual_rates, e.accrual_starts, ws.entry[:n1])
     _set_times(d, raw, ws, _FIRST, n1, _AS_DRAWN)
     if n1 == 0:
         return 1, 0.0, 0.5, 0.0, 0.0
     sort_cohort(ws.cohorts, _STAGE1, _FIRST, n1, raw.stratum, ws.entry, ws.event_time, ws.dropout_time, ws.exit_time,
                 raw.arm)
     selection_time = _selection_time(d, ws)
-    _stage1_statistics(ws.cohorts, selection_time, d.loadings, d.correlation == _EVENT_BASED, ws.z,
+    _stage1_statistics(ws.cohorts, selection_time, a1.loadings, a1.correlation == Correlation.EVENTS, ws.z,
                        ws.loadings)
     for j in range(n_doses):
         out.stage1_z[row, j] = ws.z[j]
-    selected = _select(d, ws.z)
+    selected = select(a1.rule, ws.z)
     s = selected - 1
-    stage1_p = closed_stage1_p(ws.z, s, ws.loadings, d.adjustment == _UNADJUSTED, d.dunnett, ws.subset)
-    if d.adjustment == _DUNNETT and ws.z[s] >= _largest(ws.z):
+    stage1_p = closed_stage1_p(ws.z, s, ws.loadings, a1.adjustment == Adjustment.NONE, a1.dunnett, ws.subset)
+    if a1.adjustment == Adjustment.DUNNETT and ws.z[s] >= _largest(ws.z):
         out.stage1_adjusted_p[row] = stage1_p  # the closed test's binding intersection is then all doses
     else:
         all_doses = (np.int64(1) << n_doses) - 1
-        out.stage1_adjusted_p[row] = dunnett_set_p(ws.z[s], ws.loadings, all_doses, d.dunnett, ws.subset)
+        out.stage1_adjusted_p[row] = dunnett_set_p(ws.z[s], ws.loadings, all_doses, a1.dunnett, ws.subset)
     return selected, selection_time, stage1_p, ws.cohorts.score[s], ws.cohorts.variance[s]
 
 
@@ -240,8 +223,9 @@ def _selection_analysis(d, ws, raw, out, row):
 def _stage2_cohort(d, ws, raw, selected, stage2_start):
     """Stage-2 patients on the selected dose, entering from calendar time ``stage2_start`` (+inf: stage 2
     never starts), and the stage-2 cohort (analysis arm 1: the selected dose)."""
-    n1, n = d.stage1_patients, ws.entry.size
-    entry_times(stage2_start, raw.accrual_gap[n1:], d.accrual_rates, d.accrual_starts, ws.entry[n1:])
+    n1, n = d.enrolment.stage1_patients, ws.entry.size
+    entry_times(stage2_start, raw.accrual_gap[n1:], d.enrolment.accrual_rates, d.enrolment.accrual_starts,
+                ws.entry[n1:])
     _set_times(d, raw, ws, n1, n, selected)  # stage-2 arm 1 is the selected dose
     stage2_end = n if stage2_start < np.inf else n1
     sort_cohort(ws.cohorts, _STAGE2, n1, stage2_end, raw.stratum, ws.entry, ws.event_time, ws.dropout_time,
@@ -264,7 +248,7 @@ def _cg_event_times(d, ws, raw, selected, selection_time):
     m = np.int64(0)  # not a literal 0: see the constants above
     last_end = selection_time
     for i in range(ws.entry.size):
-        in_cg = (i >= d.stage1_patients) | (raw.arm[i] == 0) | (raw.arm[i] == selected)
+        in_cg = (i >= d.enrolment.stage1_patients) | (raw.arm[i] == 0) | (raw.arm[i] == selected)
         last_end = max(last_end, in_cg * (ws.entry[i] + ws.exit_time[i]))  # times are finite and >= 0
         ws.calendar[m] = ws.entry[i] + ws.event_time[i]
         m += in_cg & (ws.event_time[i] <= ws.dropout_time[i])
@@ -274,7 +258,7 @@ def _cg_event_times(d, ws, raw, selected, selection_time):
 @kernel
 def simulate_trial(d, raw, ws, out, row):
     """Analyse one trial's drawn patients ``raw`` with design ``d``; write row ``row`` of ``out``."""
-    n_doses, n1 = d.n_doses, d.stage1_patients
+    n1, looks = d.enrolment.stage1_patients, d.looks
     out.look_time[row, :] = np.nan
     out.look_events[row, :] = -1
     out.look_z[row, :] = np.nan
@@ -285,20 +269,20 @@ def simulate_trial(d, raw, ws, out, row):
     selected, selection_time, stage1_p, score1, variance1 = _selection_analysis(d, ws, raw, out, row)
     out.selected[row] = selected
     out.selection_time[row] = selection_time
-    if n1 > 0 and _largest(ws.z) < d.selection_futility:
+    if n1 > 0 and _largest(ws.z) < d.selection.futility_z:
         _stage2_cohort(d, ws, raw, selected, np.inf)  # stage 2 never starts
-        _finish(d, ws, out, row, selection_time, selected, _SELECTION_LOOK, STOP_FUTILITY)
+        _finish(d, ws, out, row, selection_time, selected, _SELECTION_LOOK, StopReason.FUTILITY)
         return
 
     # Stage 2 on the selected dose, then the CG looks at the D-th CG event.
-    _stage2_cohort(d, ws, raw, selected, selection_time + d.stage2_delay)
+    _stage2_cohort(d, ws, raw, selected, selection_time + d.selection.stage2_delay)
     m, last_end = _cg_event_times(d, ws, raw, selected, selection_time)
     cg_event_times = ws.calendar[:m]
-    n_looks = d.look_events.size
-    order_statistics(cg_event_times, m, d.look_events, ws.look_cut, ws.cohorts.sort)
+    n_looks = looks.events.size
+    order_statistics(cg_event_times, m, looks.events, ws.look_cut, ws.cohorts.sort)
     tau = selection_time
     for k in range(n_looks):
-        reached = d.look_events[k] <= m
+        reached = looks.events[k] <= m
         # A look is never before the selection analysis that defines the CG.
         tau = max(ws.look_cut[k], selection_time) if reached else last_end
         z = _combined_z(d, ws, k, tau, selected, stage1_p, score1, variance1)
@@ -306,28 +290,27 @@ def simulate_trial(d, raw, ws, out, row):
         out.look_events[row, k] = _count_at_most(cg_event_times, tau)
         out.look_z[row, k] = z
         out.look_target_reached[row, k] = reached
-        if z >= d.efficacy_bounds[k]:
-            _finish(d, ws, out, row, tau, selected, k + 1, STOP_EFFICACY)
+        if z >= looks.efficacy_bounds[k]:
+            _finish(d, ws, out, row, tau, selected, k + 1, StopReason.EFFICACY)
             return
-        if z < d.futility_bounds[k]:
-            _finish(d, ws, out, row, tau, selected, k + 1, STOP_FUTILITY)
+        if z < looks.futility_bounds[k]:
+            _finish(d, ws, out, row, tau, selected, k + 1, StopReason.FUTILITY)
             return
-    _finish(d, ws, out, row, tau, selected, n_looks, STOP_NONE)
+    _finish(d, ws, out, row, tau, selected, n_looks, StopReason.NONE)
 
 
 @kernel
 def simulate_chunk(state, d, raw, scratch, ws, out):
     """Draw and analyse ``out.selected.size`` trials from one random stream (its state array)."""
     for row in range(out.selected.size):
-        draw_patients(state, d, raw, scratch)
+        draw_patients(state, d.enrolment, raw, scratch)
         simulate_trial(d, raw, ws, out, row)
 
 
 def run_chunk(d, seed_sequence: np.random.SeedSequence, n_trials: int) -> TrialOutputs:
     """Simulate ``n_trials`` trials of KernelDesign ``d`` from their own random stream."""
-    n_patients = d.stage1_patients + d.stage2_patients
-    raw, scratch = allocate_patients(d)
-    ws = allocate_workspace(n_patients, d.n_doses, d.stratum_multiplier.size, d.look_events.size)
-    out = allocate_outputs(n_trials, d.n_doses, d.look_events.size)
+    raw, scratch = allocate_patients(d.enrolment)
+    ws = allocate_workspace(d)
+    out = allocate_outputs(n_trials, d)
     simulate_chunk(new_state(seed_sequence), d, raw, scratch, ws, out)
     return out

@@ -2,6 +2,7 @@
 
 Kernels never see config objects: enums become their integer values, ratios become arm-code
 sequences, strata become a flat list, and the group-sequential bounds are computed here once.
+The outcome model and the selection rule build their own parts (`outcome_kernel`, `rule_kernel`).
 """
 
 import functools
@@ -12,15 +13,18 @@ from typing import NamedTuple
 import numpy as np
 
 from seamless.stats.boundaries import efficacy_bounds
-from seamless.design import Design, SelectionRule
+from seamless.design import Design
 from seamless.stats.dunnett import DunnettRule, correlation_loadings, dunnett_rule
+from seamless.sim.outcome import OutcomeKernel, outcome_kernel
 from seamless.sim.randomization import expand_blocks
+from seamless.sim.selection import RuleKernel, rule_kernel
 
-__all__ = ["KernelDesign", "kernel_design", "stratum_table"]
+__all__ = ["KernelDesign", "Enrolment", "SelectionAnalysis", "Looks", "kernel_design", "stratum_table"]
 
 
-class KernelDesign(NamedTuple):
-    n_doses: int
+class Enrolment(NamedTuple):
+    """Who enters when, in which stratum and arm (`seamless.sim.patients`)."""
+
     stage1_patients: int
     stage2_patients: int
     stage1_codes: np.ndarray        # super-block arm codes (0 = control, d = dose d), blocks concatenated
@@ -29,32 +33,45 @@ class KernelDesign(NamedTuple):
     stage2_offsets: np.ndarray
     stratum_cumprob: np.ndarray     # (n_strata,) cumulative stratum probabilities
     stratum_guide: np.ndarray       # (GUIDE_CELLS,) first stratum a uniform draw in cell g can fall in
-    stratum_multiplier: np.ndarray  # (n_strata,) prognostic hazard multipliers
     accrual_rates: np.ndarray       # patients per month, per piece
     accrual_starts: np.ndarray      # calendar month each piece starts (first is 0)
-    control_hazard: float           # per month
-    hazard_ratios: np.ndarray       # (n_doses,)
-    arm_hazard: np.ndarray          # (n_doses + 1,) by arm code: control_hazard * hazard ratio (1 for control)
-    dropout_hazard: float           # per month
+
+
+class SelectionAnalysis(NamedTuple):
+    """The stage-1 analysis A1: when it happens, how doses are compared and chosen."""
+
     trigger: int                    # design.Trigger
     followup_months: float
-    selection_events: int
-    stage2_delay: float
-    rule: int                       # design.SelectionRule
-    epsilon: float
-    fixed_dose: int                 # arm code of the fixed dose (rule FIXED), else 0
-    selection_futility: float       # stop at selection if the best stage-1 z is below; -inf: never
+    events: int                     # stage-1 events of trigger EVENTS, else 0
+    stage2_delay: float             # months from A1 to stage-2 accrual (0 without stage 1)
+    rule: RuleKernel
+    futility_z: float               # stop at A1 if the best stage-1 z is below; -inf: never
     adjustment: int                 # design.Adjustment
     correlation: int                # design.Correlation
     loadings: np.ndarray            # (n_doses,) allocation-based Dunnett loadings
+    dunnett: DunnettRule            # how the kernels evaluate Dunnett p-values for ``loadings``
+
+
+class Looks(NamedTuple):
+    """The confirmatory looks on the CG and their combination test."""
+
     mode: int                       # design.Mode
-    look_events: np.ndarray         # (K,) CG event targets
+    events: np.ndarray              # (K,) CG event targets
     information_rates: np.ndarray   # (K,)
     efficacy_bounds: np.ndarray     # (K,) +inf: no efficacy stop
     futility_bounds: np.ndarray     # (K,) -inf: no futility stop
     stage1_weight: float            # w1 of the cohort mode (0 without stage 1)
     selection_information: float    # t1 of the increments mode (0 without stage 1)
-    dunnett: DunnettRule            # how the kernels evaluate Dunnett p-values for ``loadings``
+
+
+class KernelDesign(NamedTuple):
+    """A `Design` as the compiled trial sees it, by concern."""
+
+    n_doses: int
+    enrolment: Enrolment
+    outcome: OutcomeKernel
+    selection: SelectionAnalysis
+    looks: Looks
 
 
 def stratum_table(design: Design) -> tuple[list[str], np.ndarray, np.ndarray]:
@@ -93,9 +110,10 @@ def _dunnett_rule(loadings: tuple[float, ...]) -> DunnettRule:
 
 
 def kernel_design(design: Design) -> KernelDesign:
+    if not isinstance(design, Design):  # every Design is checked when it is made
+        raise TypeError(f"expected a seamless Design, got {type(design).__name__}")
     s1, s2, sel, an = design.stage1, design.stage2, design.selection, design.analysis
-    n_doses = len(design.arms.doses)
-    # Config blocks list doses first, control last; arm codes put control at 0.
+    # Design blocks list doses first, control last; arm codes put control at 0.
     blocks = np.array([[b[-1], *b[:-1]] for b in s1.blocks], dtype=np.int64)
     stage1_codes, stage1_offsets = expand_blocks(blocks)
     repeat = s2.block_size // sum(s2.ratio)
@@ -105,41 +123,36 @@ def kernel_design(design: Design) -> KernelDesign:
     cumprob[-1] = 1.0
     bounds = _efficacy_bounds(an.information_rates, an.alpha, an.spending, an.efficacy_looks)
     has_stage1 = s1.patients > 0
-    control_hazard = math.log(2.0) / design.outcome.control_median_months
-    hazard_ratios = np.array(design.outcome.hazard_ratios, dtype=np.float64)
     loadings = correlation_loadings(np.array(s1.ratio[:-1]) / s1.ratio[-1])
-    return KernelDesign(
-        n_doses=n_doses,
+    enrolment = Enrolment(
         stage1_patients=s1.patients,
         stage2_patients=s2.patients,
         stage1_codes=stage1_codes, stage1_offsets=stage1_offsets,
         stage2_codes=stage2_codes, stage2_offsets=stage2_offsets,
         stratum_cumprob=cumprob,
         stratum_guide=stratum_guide(cumprob),
-        stratum_multiplier=mults,
         accrual_rates=np.array(design.accrual.rates, dtype=np.float64),
         accrual_starts=np.array((0.0, *design.accrual.change_months), dtype=np.float64),
-        control_hazard=control_hazard,
-        hazard_ratios=hazard_ratios,
-        arm_hazard=control_hazard * np.concatenate([[1.0], hazard_ratios]),
-        dropout_hazard=-math.log1p(-design.outcome.dropout_per_year) / 12.0,
+    )
+    selection = SelectionAnalysis(
         trigger=int(sel.trigger),
         followup_months=sel.followup_months,
-        selection_events=sel.events,
+        events=sel.events or 0,
         stage2_delay=sel.stage2_delay_months if has_stage1 else 0.0,
-        rule=int(sel.rule),
-        epsilon=sel.epsilon,
-        fixed_dose=design.arms.doses.index(sel.dose) + 1 if sel.rule is SelectionRule.FIXED else 0,
-        selection_futility=sel.futility_z,
+        rule=rule_kernel(sel.rule, design.doses),
+        futility_z=sel.futility_z,
         adjustment=int(sel.adjustment),
         correlation=int(sel.correlation),
         loadings=loadings,
+        dunnett=_dunnett_rule(tuple(loadings)),
+    )
+    looks = Looks(
         mode=int(an.mode),
-        look_events=np.array(an.events, dtype=np.int64),
+        events=np.array(an.events, dtype=np.int64),
         information_rates=np.asarray(an.information_rates, dtype=np.float64),
         efficacy_bounds=np.array(bounds.efficacy_bounds, dtype=np.float64),
         futility_bounds=np.array(an.futility_bounds, dtype=np.float64),
         stage1_weight=math.sqrt(an.stage1_weight_squared) if has_stage1 else 0.0,
         selection_information=an.selection_information if has_stage1 else 0.0,
-        dunnett=_dunnett_rule(tuple(loadings)),
     )
+    return KernelDesign(len(design.doses), enrolment, outcome_kernel(design.outcome, mults), selection, looks)

@@ -34,7 +34,8 @@ class RandomizationScratch(NamedTuple):
 
 
 def allocate_patients(d):
-    """Buffers for one trial's draws under KernelDesign ``d``, reused across the trials of a chunk."""
+    """Buffers for one trial's draws under ``d`` (a KernelDesign's Enrolment), reused across the trials of
+    a chunk."""
     n_patients, n_strata = d.stage1_patients + d.stage2_patients, d.stratum_cumprob.size
     raw = RawPatients(np.zeros(n_patients, np.int64), np.zeros(n_patients, np.int64),
                       np.zeros(n_patients), np.zeros(n_patients), np.zeros(n_patients))
@@ -47,7 +48,7 @@ def allocate_patients(d):
 @kernel
 def draw_patients(state, d, raw, scratch):
     """Draw one trial's patients into ``raw`` from the stream `state` (`seamless.sim.stream.new_state`,
-    advanced); ``d`` is a KernelDesign."""
+    advanced); ``d`` is a KernelDesign's Enrolment."""
     s = load(state)
     n1 = d.stage1_patients
     n = raw.stratum.size
