@@ -5,9 +5,7 @@ import math
 
 import pytest
 
-from seamless.config import load_study, parse_study
-from seamless.run.runner import run_scenario
-from seamless.run.summary import operating_characteristics
+import seamless as sl
 
 from conftest import ROOT
 
@@ -21,9 +19,8 @@ def _binomial_se(p: float, n: int) -> float:
     return math.sqrt(p * (1 - p) / n)
 
 
-def _summary(config, name: str, trials: int, seed: int = 1) -> dict:
-    scenario = next(s for s in config.scenarios if s.name == name)
-    return operating_characteristics(run_scenario(scenario, seed, trials, 2000, jobs=2))
+def _summary(study_or_design, trials: int, scenario: str | None = None, seed: int = 1) -> dict:
+    return sl.simulate(study_or_design, trials=trials, seed=seed, scenarios=scenario, jobs=2).rows[0]
 
 
 @pytest.mark.slow
@@ -32,11 +29,11 @@ def test_two_arm_design_matches_rpact_patient_level_simulation():
     reference = json.loads((ROOT / "tests" / "reference" / "survival_design.json").read_text())
     rpact = {case["hazard_ratio"]: case for case in reference["simulation"]}
     approximation = {case["hazard_ratio"]: case for case in reference["power_approximation"]}
-    config = load_study(ROOT / "configs" / "two_arm_check.toml")
-    alternative = _summary(config, "alternative", 20_000)
+    study = sl.load(ROOT / "configs" / "two_arm_check.toml")
+    alternative = _summary(study, 20_000, "alternative")
     power = rpact[0.667]["overall_reject"]
     _within(alternative, "power", power, _binomial_se(power, rpact[0.667]["iterations"]))
-    null = _summary(config, "null", 20_000)
+    null = _summary(study, 20_000, "null")
     power, futility = rpact[1]["overall_reject"], rpact[1]["futility_per_look"][0]
     _within(null, "power", power, _binomial_se(power, rpact[1]["iterations"]))
     _within(null, "stop_futility_look1", futility, _binomial_se(futility, rpact[1]["iterations"]))
@@ -45,41 +42,33 @@ def test_two_arm_design_matches_rpact_patient_level_simulation():
     assert null["power"] > approximation[1]["overall_reject"] - 3 * null["power_se"]
 
 
-def _ten_times_one_to_one(text: str, mode: str) -> str:
-    replacements = {
-        "patients = 235": "patients = 2350", "ratio = [3, 3, 3, 2]": "ratio = [1, 1, 1, 1]",
-        "blocks = [[1, 1, 1, 0], [1, 1, 1, 1], [1, 1, 1, 1]]": "blocks = [[1, 1, 1, 1]]",
-        "patients = 348": "patients = 3480", "ratio = [3, 2]": "ratio = [1, 1]", "block_size = 5": "block_size = 4",
-        "rates = [8.0, 20.0]": "rates = [80.0, 200.0]", "events = [82, 205, 273]": "events = [820, 2050, 2730]",
-        'mode = "cohort"': f'mode = "{mode}"',
-    }
-    for old, new in replacements.items():
-        assert old in text
-        text = text.replace(old, new)
-    return text
+def _ten_times_one_to_one(design, mode: str):
+    return design.replace({
+        "stage1.patients": 2350, "stage1.ratio": [1, 1, 1, 1], "stage1.blocks": [[1, 1, 1, 1]],
+        "stage2.patients": 3480, "stage2.ratio": [1, 1], "stage2.block_size": 4,
+        "accrual.rates": [80.0, 200.0], "analysis.events": [820, 2050, 2730], "analysis.mode": mode,
+    })
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("mode", ["cohort", "increments"])
-def test_family_wise_error_of_seamless_design_under_global_null(default_text, mode):
+def test_family_wise_error_of_seamless_design_under_global_null(default_study, mode):
     # With 1:1 allocation and ten times the events the log-rank statistics are close to normal, so the
     # closed Dunnett / inverse-normal test must hold its level 0.025 (DESIGN.md s.4, s.6). Its futility
     # stop is non-binding: with it the error can only be lower (20,000 trials: 0.0185 cohort, 0.021
     # increments), without it the design spends all of alpha (0.0225 +- 0.0011, 0.0238 +- 0.0011).
-    text = _ten_times_one_to_one(default_text, mode)
-    without_futility = text.replace("futility_bounds = [0.0, -inf, -inf]", "futility_bounds = [-inf, -inf, -inf]")
-    null = _summary(parse_study(without_futility, "large"), "null", 10_000)
+    large = _ten_times_one_to_one(default_study["null"], mode)
+    null = _summary(large.replace({"analysis.futility_bounds": [-math.inf] * 3}), 10_000)
     _within(null, "type1_error", 0.025, 0.0)
-    with_futility = _summary(parse_study(text, "large"), "null", 10_000)
+    with_futility = _summary(large, 10_000)
     assert with_futility["type1_error"] <= null["type1_error"]
     assert with_futility["stop_futility_look1"] > 0.3
 
 
 @pytest.mark.slow
-def test_selecting_the_best_dose_without_adjustment_inflates_the_error(default_text):
-    adjusted = _summary(parse_study(default_text, "dunnett"), "null", 10_000)
-    unadjusted = _summary(parse_study(default_text.replace('adjustment = "dunnett"', 'adjustment = "none"'), "none"),
-                          "null", 10_000)
+def test_selecting_the_best_dose_without_adjustment_inflates_the_error(default_study):
+    adjusted = _summary(default_study["null"], 10_000)
+    unadjusted = _summary(default_study["null"].replace({"selection.adjustment": "none"}), 10_000)
     assert unadjusted["type1_error"] - 3 * unadjusted["type1_error_se"] > 0.025
     assert adjusted["type1_error"] - 3 * adjusted["type1_error_se"] < 0.025
     assert unadjusted["type1_error"] > adjusted["type1_error"]

@@ -71,7 +71,7 @@ def simulate(study: Study | Design | dict, trials: int | None = None, seed: int 
     study = _as_study(study).select(scenarios)
     trials = _count(study.trials if trials is None else trials, "trials", 1)
     seed = _count(study.seed if seed is None else seed, "seed", 0)
-    jobs = _count(os.cpu_count() or 1 if jobs is None else jobs, "jobs", 1)
+    jobs = _count((os.cpu_count() or 1) if jobs is None else jobs, "jobs", 1)
     if executor is None:
         try:
             check_backend(backend, scheduler)

@@ -41,25 +41,27 @@ def _number_list(kind, name):
     return parse
 
 
-def _positive_int(text):
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}")
-    return value
+def _integer(lowest: int):
+    def parse(text):
+        try:
+            value = int(text)
+        except ValueError:
+            value = lowest - 1
+        if value < lowest:
+            raise argparse.ArgumentTypeError(f"must be an integer >= {lowest}, got {text!r}")
+        return value
+    return parse
 
 
 def _run_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="simulate", description="Simulate an adaptive seamless trial design described in TOML.")
     p.add_argument("config", help="design config (TOML), e.g. configs/successor2.toml")
-    p.add_argument("--trials", type=_positive_int, help="trials per scenario (default: the config's, else 10000)")
-    p.add_argument("--seed", type=int, help="random seed (default: the config's)")
+    p.add_argument("--trials", type=_integer(1), help="trials per scenario (default: the config's, else 10000)")
+    p.add_argument("--seed", type=_integer(0), help="random seed (default: the config's)")
     p.add_argument("--out", type=Path, help="output folder (default: results/<config name>)")
     p.add_argument("--scenario", action="append", metavar="NAME",
                    help="run only this scenario or sweep (repeatable)")
-    p.add_argument("--jobs", type=_positive_int, default=os.cpu_count() or 1,
+    p.add_argument("--jobs", type=_integer(1), default=os.cpu_count() or 1,
                    help="parallel workers (default: all cores; with --backend dask: local cluster workers)")
     p.add_argument("--backend", choices=["threads", "loky", "dask"], default=None,
                    help="threads: local threads (default); loky: local processes; "
