@@ -14,6 +14,7 @@ run: $(BIN)/simulate
 	$(BIN)/simulate configs/successor2.toml
 
 test: $(BIN)/simulate
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
 
 bench: $(BIN)/simulate

@@ -5,7 +5,7 @@
 Measures
   (1) microseconds per simulated trial per core: one process, after compilation, each default
       scenario (median of repeated chunks) and their mean;
-  (2) trials per second with all cores, through ``seamless.run.runner.run_scenario`` on threads;
+  (2) trials per second with all cores, through ``seamless.simulate`` (in memory, threads);
   (3) start-up of ``simulate CONFIG --trials 1 --quiet --out TMP``: cold (compiling into an empty
       numba cache) and warm (from that cache, median of repeats);
   (4) peak memory (RSS summed over the process tree, sampled every 0.1 s) and wall time of
@@ -79,22 +79,23 @@ def per_trial_microseconds(chunk: int, repeats: int) -> dict:
 
 
 def trials_per_second(trials: int, chunk_trials: int) -> dict:
-    """Trials per second of each default scenario on all cores (``run_scenario`` on the default
-    backend, threads), and of all of them together; the kernels are loaded before the clock starts."""
-    from seamless.config import load_study
-    from seamless.run.runner import parallel_backend, run_scenario
+    """Trials per second of each default scenario on all cores (``seamless.simulate`` in memory on
+    its default backend, threads), and of all of them together; the kernels are loaded first."""
+    import dataclasses
 
-    scenarios = list(load_study(CONFIG).scenarios)
+    import seamless as sl
+
+    study = dataclasses.replace(sl.load(CONFIG), chunk_trials=chunk_trials)
+    jobs = os.cpu_count() or 1
+    sl.simulate(study, trials=2 * jobs, seed=0, scenarios=study.scenarios[0].name, jobs=jobs)
     figures, total = {}, 0.0
-    with parallel_backend("threads", os.cpu_count() or 1) as jobs:
-        run_scenario(scenarios[0], 0, 2 * jobs, 1, jobs=jobs)
-        for scenario in scenarios:
-            start = time.perf_counter()
-            run_scenario(scenario, 1, trials, chunk_trials, jobs=jobs)
-            elapsed = time.perf_counter() - start
-            figures[scenario.name] = trials / elapsed
-            total += elapsed
-    figures["all"] = trials * len(scenarios) / total
+    for name in study.scenario_names():
+        start = time.perf_counter()
+        sl.simulate(study, trials=trials, seed=1, scenarios=name, jobs=jobs)
+        elapsed = time.perf_counter() - start
+        figures[name] = trials / elapsed
+        total += elapsed
+    figures["all"] = trials * len(study.scenarios) / total
     figures["jobs"] = jobs
     return figures
 

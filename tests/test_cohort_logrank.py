@@ -58,7 +58,8 @@ def test_union_of_two_cohorts_is_the_cg(seed, ties):
     n1, n2, n_strata = 120, 200, 6
     e1, t1, c1, a1, s1 = _cohort(seed, n1, 4, n_strata, ties)
     e2, t2, c2, a2, s2 = _cohort(seed + 10, n2, 2, n_strata, ties)
-    entry, event_time, dropout_time = np.concatenate([e1, e2 + 25.0]), np.concatenate([t1, t2]), np.concatenate([c1, c2])
+    entry, event_time = np.concatenate([e1, e2 + 25.0]), np.concatenate([t1, t2])
+    dropout_time = np.concatenate([c1, c2])
     arm, stratum = np.concatenate([a1, a2]), np.concatenate([s1, s2])
     cg_arm = np.concatenate([np.select([a1 == 0, a1 == 2], [0, 1], -1), a2]).astype(np.int64)
     cl = allocate_cohort_logrank(2, n1 + n2, n_strata, 4)

@@ -7,13 +7,11 @@ import math
 
 import pytest
 
-from seamless.config import ConfigError, load_study, parse_study
-from seamless.config import Study
+from conftest import ROOT
+from seamless.config import ConfigError, Study, load_study, parse_study
 from seamless.design import Adjustment, Correlation, Mode, Trigger
 from seamless.sim.selection import SelectionRule
 from seamless.stats.spending import Spending
-
-from conftest import ROOT
 
 DESIGN_HAZARD_RATIOS = (0.80, 0.72, 0.667)
 FLAT_BLOCK = "[scenarios.flat]\noutcome.hazard_ratios = [0.667, 0.667, 0.667]"
@@ -53,7 +51,8 @@ BAD_CONFIGS = [
      ["simulation.chunk_trial", "unknown key", "'chunk_trials'"]),
     ("unknown_in_section", [("followup_months = 3.0", "folowup_months = 3.0")],
      ["selection.folowup_months", "unknown key", "'followup_months'"]),
-    ("unknown_in_strata", [('[[strata.factor]]\nname = "age"', '[strata]\nfactors = 1\n[[strata.factor]]\nname = "age"')],
+    ("unknown_in_strata",
+     [('[[strata.factor]]\nname = "age"', '[strata]\nfactors = 1\n[[strata.factor]]\nname = "age"')],
      ["strata.factors", "unknown key", "'factor'"]),
     ("unknown_section_in_scenario", [(FLAT_BLOCK, FLAT_BLOCK + "\noutcom.hazard_ratios = [1.0, 1.0, 1.0]")],
      ["scenarios.flat.outcom", "unknown key", "'outcome'"]),
@@ -67,7 +66,8 @@ BAD_CONFIGS = [
     ("float_for_int", [("patients = 235", "patients = 235.0")], ["stage1.patients", "expected an integer", "235.0"]),
     ("float_for_int_simulation", [("trials = 10000", "trials = 100.5")], ["simulation.trials", "expected an integer"]),
     ("bool_for_number", [("alpha = 0.025", "alpha = true")], ["analysis.alpha", "expected a number", "boolean"]),
-    ("bool_for_int", [("block_size = 5", "block_size = true")], ["stage2.block_size", "expected an integer", "boolean"]),
+    ("bool_for_int", [("block_size = 5", "block_size = true")],
+     ["stage2.block_size", "expected an integer", "boolean"]),
     ("string_for_list", [("doses = [\"0.3mg\", \"0.6mg\", \"1.0mg\"]", 'doses = "0.3mg"')],
      ["arms.doses", "expected a list"]),
     ("number_for_table", [(FLAT_BLOCK, "[scenarios.flat]\noutcome = 3")],

@@ -33,7 +33,8 @@ def test_grouped_sort_matches_numpy(case, seed):
     payload = np.arange(n, dtype=np.int64)
     out_keys, out_payload = np.full(n, np.nan), np.full(n, -1, np.int64)
     group_start = np.full(n_groups + 1, -1, np.int64)
-    grouped_sort(keys, payload, group, n, n_groups, out_keys, out_payload, group_start, allocate_sort_scratch(n, n_groups))
+    scratch = allocate_sort_scratch(n, n_groups)
+    grouped_sort(keys, payload, group, n, n_groups, out_keys, out_payload, group_start, scratch)
     want_keys, want_order = _expected(keys, group)
     np.testing.assert_array_equal(out_keys, want_keys)
     np.testing.assert_array_equal(out_payload, want_order)
@@ -72,7 +73,8 @@ def test_kth_smallest_matches_numpy(case, seed):
 def test_kth_smallest_of_a_prefix_with_zero_and_ties():
     keys = np.array([3.0, 0.0, 3.0, 1.0, 3.0, 2.0, 99.0, 0.5])
     scratch = allocate_sort_scratch(keys.size, 1)
-    assert [kth_smallest(keys, np.int64(6), np.int64(k), scratch) for k in range(1, 7)] == [0.0, 1.0, 2.0, 3.0, 3.0, 3.0]
+    smallest = [kth_smallest(keys, np.int64(6), np.int64(k), scratch) for k in range(1, 7)]
+    assert smallest == [0.0, 1.0, 2.0, 3.0, 3.0, 3.0]
 
 
 @pytest.mark.parametrize("seed", range(3))

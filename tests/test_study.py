@@ -10,15 +10,14 @@ import subprocess
 import sys
 import termios
 import time
-from pathlib import Path
 
 import pytest
 
 from seamless.cli import main
 from seamless.config import parse_study
+from seamless.run.store import ChunkStore
 from seamless.sim.engine import allocate_outputs
 from seamless.sim.kernel_design import kernel_design
-from seamless.run.store import ChunkStore
 
 FILES = ("trials.parquet", "summary.parquet")
 

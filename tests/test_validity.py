@@ -6,7 +6,6 @@ import math
 import pytest
 
 import seamless as sl
-
 from conftest import ROOT
 
 

@@ -89,8 +89,8 @@ def _boundaries_parser() -> argparse.ArgumentParser:
 
 
 def _boundaries(argv: list[str]) -> int:
-    from seamless.stats.boundaries import efficacy_bounds
     from seamless.run.tables import boundaries_report
+    from seamless.stats.boundaries import efficacy_bounds
     from seamless.stats.spending import Spending
 
     args = _boundaries_parser().parse_args(argv)

@@ -13,10 +13,11 @@ import copy
 import difflib
 import itertools
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+
+import tomllib
 
 from seamless._schema import ConfigError, Table, integer, list_of, number, string
 from seamless.design import SECTIONS, Design, plain_tables, set_path

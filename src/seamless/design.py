@@ -126,9 +126,10 @@ class Design:
     source: dict = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):
-        for name, value in _read(self.to_dict()).items():
+        given = self.to_dict()  # defaults left as None are derived by the reader, and again by `replace`
+        for name, value in _read(given).items():
             object.__setattr__(self, name, value)
-        object.__setattr__(self, "source", self.to_dict())
+        object.__setattr__(self, "source", given)
 
     @classmethod
     def from_dict(cls, tables: dict) -> Design:

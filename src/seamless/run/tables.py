@@ -65,7 +65,8 @@ def summary_html(rows: list[dict], doses: tuple[str, ...]) -> str:
     from html import escape
 
     columns = [("power", "power", 4), ("type I error", "type1_error", 4),
-               *((f"select {dose}", f"select_{dose}", 3) for dose in doses), ("correct selection", "correct_selection", 3),
+               *((f"select {dose}", f"select_{dose}", 3) for dose in doses),
+               ("correct selection", "correct_selection", 3),
                ("patients", "expected_patients", 1), ("CG events", "expected_cg_events", 1),
                ("duration (months)", "expected_duration", 2), ("HR estimate (mean)", "hr_mean", 3)]
     head = "".join(f"<th>{escape(title)}</th>" for title, _, _ in columns)

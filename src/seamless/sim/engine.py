@@ -13,13 +13,13 @@ from typing import NamedTuple
 
 import numpy as np
 
-from seamless.sim.cohort_logrank import allocate_cohort_logrank, cohort_logrank, sort_cohort, union_logrank
 from seamless._jit import kernel
-from seamless.sim.sort import kth_smallest, order_statistics
 from seamless.design import Adjustment, Correlation, Mode, Trigger
+from seamless.sim.cohort_logrank import allocate_cohort_logrank, cohort_logrank, sort_cohort, union_logrank
 from seamless.sim.outcome import event_times
 from seamless.sim.patients import allocate_patients, draw_patients, entry_times
 from seamless.sim.selection import select
+from seamless.sim.sort import kth_smallest, order_statistics
 from seamless.sim.stream import new_state
 from seamless.stats.combination import closed_stage1_p, combine_cohort, combine_increments
 from seamless.stats.dunnett import dunnett_set_p

@@ -12,12 +12,12 @@ from typing import NamedTuple
 
 import numpy as np
 
-from seamless.stats.boundaries import efficacy_bounds
 from seamless.design import Design
-from seamless.stats.dunnett import DunnettRule, correlation_loadings, dunnett_rule
 from seamless.sim.outcome import OutcomeKernel, outcome_kernel
 from seamless.sim.randomization import expand_blocks
 from seamless.sim.selection import RuleKernel, rule_kernel
+from seamless.stats.boundaries import efficacy_bounds
+from seamless.stats.dunnett import DunnettRule, correlation_loadings, dunnett_rule
 
 __all__ = ["KernelDesign", "Enrolment", "SelectionAnalysis", "Looks", "kernel_design", "stratum_table"]
 

@@ -17,7 +17,7 @@ from typing import NamedTuple
 import numpy as np
 
 from seamless.stats.normal import normal_cdf_array
-from seamless.stats.spending import Spending, SpendingKind
+from seamless.stats.spending import Spending
 
 __all__ = ["CrossingProbabilities", "GroupSequentialBounds", "crossing_probabilities", "efficacy_bounds"]
 
@@ -180,7 +180,7 @@ class GroupSequentialBounds:
 def efficacy_bounds(
     information_rates,
     alpha: float = 0.025,
-    spending: Spending | str = Spending(SpendingKind.OBRIEN_FLEMING),
+    spending: Spending | str = "obf",
     efficacy_looks=None,
 ) -> GroupSequentialBounds:
     """Efficacy bounds spending ``alpha`` by ``spending`` (Lan & DeMets 1983), futility ignored (non-binding).

@@ -14,8 +14,8 @@ Pure compiled functions the engine calls, each also usable from Python:
 import math
 
 from seamless._jit import kernel
-from seamless.stats.normal import normal_ppf, normal_sf
 from seamless.stats.dunnett import _closed_dunnett_p
+from seamless.stats.normal import normal_ppf, normal_sf
 
 __all__ = ["closed_stage1_p", "combine_cohort", "combine_increments"]
 
