@@ -8,10 +8,9 @@ import pytest
 from scipy.stats import binomtest
 
 import seamless as sl
+from conftest import DEFAULT_CONFIG
 from seamless.cli import main
 from seamless.config import Study, parse_study
-
-from conftest import DEFAULT_CONFIG
 
 TRIALS, SEED = 400, 3
 
