@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-_SHOW = "import seamless._jit as j; print(j._sources_digest()); print(*j.cache_folders())"
+_SHOW = "import seamless._jit as j; print(j.sources_digest()); print(*j.cache_folders())"
 
 
 def _import_jit(cache: Path) -> tuple[list[Path], str]:

@@ -19,7 +19,7 @@ ALLOWED = {
     "sim": ("seamless._jit", "seamless._schema", "seamless.stats", "seamless.sim", "seamless.design"),
     "design": ("seamless._schema", "seamless.stats", "seamless.sim.outcome", "seamless.sim.selection"),
     "config": ("seamless._schema", "seamless.design"),
-    "run": ("seamless._jit", "seamless.stats", "seamless.sim", "seamless.design", "seamless.config",
+    "run": ("seamless._jit", "seamless._schema", "seamless.stats", "seamless.sim", "seamless.design", "seamless.config",
             "seamless.run", "seamless.__version__"),
     "api": ("seamless._schema", "seamless.design", "seamless.config", "seamless.run"),
 }

@@ -6,14 +6,16 @@ import numpy as np
 import pytest
 
 import seamless as sl
-from seamless.run.runner import chunk_seed, chunk_sizes, executor_for, simulate_chunks
+from seamless.run.runner import ChunkPlan, chunk_seed, executor_for, simulate_chunks
 from seamless.sim.kernel_design import kernel_design
 
 
-def test_chunk_sizes():
-    assert chunk_sizes(2500, 1000) == [1000, 1000, 500]
-    assert chunk_sizes(1000, 1000) == [1000]
-    assert chunk_sizes(7, 10) == [7]
+def test_chunk_plan():
+    assert list(ChunkPlan(2500, 1000)) == [(0, 1000), (1, 1000), (2, 500)]
+    assert list(ChunkPlan(1000, 1000)) == [(0, 1000)]
+    assert list(ChunkPlan(7, 10)) == [(0, 7)]
+    huge = ChunkPlan(10**12, 1)  # planned lazily: nothing is built for a count nobody iterates
+    assert len(huge) == 10**12 and huge.size(10**12 - 1) == 1
 
 
 def test_chunk_streams_depend_on_scenario_and_chunk_only():

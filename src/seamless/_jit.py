@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numba
 
-__all__ = ["kernel", "inline_kernel", "allocating_kernel", "cache_folders"]
+__all__ = ["kernel", "inline_kernel", "allocating_kernel", "cache_folders", "sources_digest"]
 
 _STAMP = "seamless-sources.sha256"
 
@@ -33,7 +33,8 @@ def _sources() -> list[Path]:
     return sorted(_PACKAGE.rglob("*.py"))
 
 
-def _sources_digest() -> str:
+def sources_digest() -> str:
+    """SHA-256 of every source file of the package (names and contents)."""
     digest = hashlib.sha256()
     for path in _sources():
         digest.update(path.relative_to(_PACKAGE).as_posix().encode() + b"\0" + path.read_bytes())
@@ -46,7 +47,7 @@ def _cache_folder(source: Path) -> Path | None:
     from numba.core.caching import CacheImpl  # holds numba's cache locators, in the order it tries them
 
     for locator_class in CacheImpl._locator_classes:
-        locator = locator_class.from_function(_sources_digest, str(source))
+        locator = locator_class.from_function(sources_digest, str(source))
         if locator is not None:
             return Path(locator.get_cache_path())
     return None
@@ -59,7 +60,7 @@ def cache_folders() -> list[Path]:
 
 
 def _drop_stale_kernels() -> None:
-    digest = _sources_digest()
+    digest = sources_digest()
     for folder in cache_folders():
         stamp = folder / _STAMP
         if stamp.is_file() and stamp.read_text() == digest:

@@ -61,12 +61,14 @@ def kind_of(value) -> str:
             list: "a list", tuple: "a list", dict: "a table"}.get(type(value), type(value).__name__)
 
 
-def integer(lo=None):
+def integer(lo=None, hi=None):
     def check(value, name):
         if isinstance(value, bool) or not isinstance(value, int):
             raise ConfigError(f"{name}: expected an integer, got {kind_of(value)} {value!r}")
         if lo is not None and value < lo:
             raise ConfigError(f"{name}: must be >= {lo}, got {value}")
+        if hi is not None and value > hi:
+            raise ConfigError(f"{name}: must be <= {hi:,}, got {value:,}")
         return int(value)
     return check
 
@@ -82,7 +84,7 @@ def number(lo=-math.inf, hi=math.inf, lo_open=False, hi_open=False, what=None, a
                or (lo_open and value == lo) or (hi_open and value == hi))
         if bad:
             left, right = "(" if lo_open else "[", ")" if hi_open else "]"
-            raise ConfigError(f"{name}: must be {what or f'in {left}{lo}, {hi}{right}'}, got {value}")
+            raise ConfigError(f"{name}: must be {what or f'in {left}{lo:g}, {hi:g}{right}'}, got {value}")
         return value
     return check
 

@@ -19,7 +19,7 @@ import shutil
 from pathlib import Path
 
 from seamless._schema import ConfigError
-from seamless.config import Study, load_study, parse_study
+from seamless.config import Study, check_run_size, load_study, parse_study
 from seamless.config import sweep as _sweep
 from seamless.design import Design
 
@@ -70,6 +70,7 @@ def simulate(study: Study | Design | dict, trials: int | None = None, seed: int 
 
     study = _as_study(study).select(scenarios)
     trials = _count(study.trials if trials is None else trials, "trials", 1)
+    check_run_size(trials, study.chunk_trials)
     seed = _count(study.seed if seed is None else seed, "seed", 0)
     jobs = _count((os.cpu_count() or 1) if jobs is None else jobs, "jobs", 1)
     if executor is None:

@@ -4,7 +4,9 @@
                          [--backend threads|loky|dask] [--scheduler tcp://HOST:PORT] [--fresh] [--json] [--quiet]
     simulate boundaries --info-rates 0.3,0.75,1 [--alpha 0.025] [--spending obf] [--efficacy-looks 2,3] [--json]
 
-Bad input gives one line on stderr and exit status 2, and nothing is written.
+Exit statuses: 0 done; 2 bad input (one line on stderr, nothing written); 3 the environment failed
+(output folder busy or not writable, disk full, Dask scheduler unreachable); 130 interrupted
+(Ctrl-C), 143 terminated (SIGTERM): completed chunks are kept for the next run.
 """
 
 from __future__ import annotations
@@ -13,18 +15,38 @@ import argparse
 import json
 import math
 import os
+import signal
 import sys
 from pathlib import Path
 
 __all__ = ["main"]
 
 
+EXIT_BAD_INPUT, EXIT_ENVIRONMENT, EXIT_INTERRUPTED, EXIT_TERMINATED = 2, 3, 130, 143
+
+
 class UsageError(Exception):
     """Bad command-line input; the message is one line."""
 
 
+class EnvironmentFailure(Exception):
+    """The input is fine but the machine could not do the run; the message is one line."""
+
+
 class Interrupted(Exception):
-    """The run was interrupted; the message says what was kept."""
+    """The run was interrupted (Ctrl-C) or terminated (SIGTERM); the message says what was kept."""
+
+    def __init__(self, message: str, status: int):
+        super().__init__(message)
+        self.status = status
+
+
+class Terminated(BaseException):
+    """Raised in the main thread on SIGTERM, so a terminated run unwinds like an interrupted one."""
+
+
+def _terminate(signum, frame):
+    raise Terminated()
 
 
 class _Parser(argparse.ArgumentParser):
@@ -117,15 +139,18 @@ def _simulate(argv: list[str]) -> int:
     if args.numba_cache_dir:
         os.environ["NUMBA_CACHE_DIR"] = str(args.numba_cache_dir.resolve())  # read when numba is imported
     import seamless as sl
+    from seamless.config import check_folder_name
     from seamless.run.progress import Progress
-    from seamless.run.store import StoreMismatch
+    from seamless.run.runner import BackendUnavailable
+    from seamless.run.store import FolderBusy, StoreMismatch
 
     try:
         study = sl.load(args.config)
         study.select(args.scenario)
+        out_dir = args.out or Path("results") / check_folder_name(study.name, "the config's name (set name or --out)")
     except sl.ConfigError as err:
         raise UsageError(f"--scenario: {err}" if str(err).startswith("unknown scenario") else str(err)) from None
-    out_dir = args.out or Path("results") / study.name
+    kept = (f"completed chunks are kept in {out_dir / 'chunks'}: run the same command again to continue")
     try:
         result = sl.simulate(study, trials=args.trials, seed=args.seed, scenarios=args.scenario, jobs=args.jobs,
                              backend=args.backend or ("dask" if args.scheduler else "threads"),
@@ -133,31 +158,57 @@ def _simulate(argv: list[str]) -> int:
                              progress=Progress(lines=not args.quiet))
     except (sl.ConfigError, StoreMismatch) as err:
         raise UsageError(str(err)) from None
+    except (FolderBusy, BackendUnavailable) as err:
+        raise EnvironmentFailure(str(err)) from None
     except OSError as err:
-        raise UsageError(f"--out: cannot write results to {out_dir}: {err.strerror or err}") from None
+        raise EnvironmentFailure(f"cannot write results to {out_dir}: {err.strerror or err}") from None
     except KeyboardInterrupt:
-        raise Interrupted(f"interrupted; completed chunks are kept in {out_dir / 'chunks'}: "
-                          "run the same command again to continue") from None
+        raise Interrupted(f"interrupted; {kept}", EXIT_INTERRUPTED) from None
+    except Terminated:
+        raise Interrupted(f"terminated; {kept}", EXIT_TERMINATED) from None
     if args.json:
-        print(json.dumps(result.rows, default=float))
+        print(json.dumps(_json_safe(result.rows), allow_nan=False))
     elif not args.quiet:
         print(result.text() + "\n")
         print("wrote " + ", ".join(str(out_dir / name) for name in ("trials.parquet", "summary.parquet")))
     return 0
 
 
+def _json_safe(value):
+    """Strict JSON: NaN and infinities (a standard error of one trial, a missing bound) as null."""
+    if isinstance(value, dict):
+        return {key: _json_safe(v) for key, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_safe(v) for v in value]
+    if hasattr(value, "dtype") and hasattr(value, "item"):  # a numpy scalar
+        value = value.item()
+    return None if isinstance(value, float) and not math.isfinite(value) else value
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    previous = signal.signal(signal.SIGTERM, _terminate)
     try:
         if argv[:1] == ["boundaries"]:
             return _boundaries(argv[1:])
         return _simulate(argv)
     except UsageError as err:
         print(f"simulate: error: {err}", file=sys.stderr)
-        return 2
-    except (KeyboardInterrupt, Interrupted) as err:
-        print(f"simulate: {err or 'interrupted'}", file=sys.stderr)
-        return 130
+        return EXIT_BAD_INPUT
+    except EnvironmentFailure as err:
+        print(f"simulate: error: {err}", file=sys.stderr)
+        return EXIT_ENVIRONMENT
+    except Interrupted as err:
+        print(f"simulate: {err}", file=sys.stderr)
+        return err.status
+    except KeyboardInterrupt:
+        print("simulate: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Terminated:
+        print("simulate: terminated", file=sys.stderr)
+        return EXIT_TERMINATED
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import difflib
 import itertools
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -22,10 +23,33 @@ import tomllib
 from seamless._schema import ConfigError, Table, integer, list_of, number, string
 from seamless.design import SECTIONS, Design, plain_tables, set_path
 
-__all__ = ["ConfigError", "Scenario", "Study", "parse_study", "load_study", "sweep",
-           "DEFAULT_SEED", "DEFAULT_TRIALS", "DEFAULT_CHUNK_TRIALS"]
+__all__ = ["ConfigError", "Scenario", "Study", "parse_study", "load_study", "sweep", "check_folder_name",
+           "check_run_size", "DEFAULT_SEED", "DEFAULT_TRIALS", "DEFAULT_CHUNK_TRIALS", "MAX_TRIALS",
+           "MAX_CHUNK_TRIALS", "MAX_CHUNKS", "MAX_SCENARIOS"]
 
 DEFAULT_SEED, DEFAULT_TRIALS, DEFAULT_CHUNK_TRIALS = 20261123, 10000, 1000
+#: Limits that keep a run's plan, memory and time bounded (README, "Limits").
+MAX_TRIALS, MAX_CHUNK_TRIALS, MAX_CHUNKS, MAX_SCENARIOS = 100_000_000, 100_000, 1_000_000, 10_000
+_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_. -]{0,99}")
+
+
+def check_folder_name(name, what: str = "name") -> str:
+    """A name that is safe as one folder name: up to 100 letters, digits, '_', '-', '.', spaces, not
+    starting with '.', '-' or a space."""
+    if not isinstance(name, str) or not _NAME.fullmatch(name) or name != name.rstrip():
+        raise ConfigError(f"{what}: up to 100 letters, digits, '_', '-', '.' or spaces, starting with a letter, "
+                          f"digit or '_' (it names the results folder), got {name!r}")
+    return name
+
+
+def check_run_size(trials: int, chunk_trials: int, what: str = "trials") -> None:
+    """Refuse runs beyond the documented limits before anything is planned."""
+    if trials > MAX_TRIALS:
+        raise ConfigError(f"{what}: at most {MAX_TRIALS:,} trials per scenario, got {trials:,}")
+    chunks = -(-trials // chunk_trials)
+    if chunks > MAX_CHUNKS:
+        raise ConfigError(f"{what}: {trials:,} trials in chunks of {chunk_trials:,} make {chunks:,} chunks per "
+                          f"scenario, at most {MAX_CHUNKS:,}: raise simulation.chunk_trials")
 
 
 @dataclass(frozen=True)
@@ -117,14 +141,37 @@ def _merge(base: dict, over: dict) -> dict:
     return out
 
 
-def _design(tables: dict, scenario: str) -> Design:
+def _design(tables: dict, scenario: str, changed: dict | None = None) -> Design:
+    """The design of ``tables``; an error names the scenario only when the value at fault is one the
+    scenario sets (``changed``, its tables over the base), else it is the base tables' own."""
     try:
         return Design.from_dict(tables)
     except ConfigError as err:
-        raise ConfigError(f"scenario {scenario}: {err}" if scenario != "base" else str(err)) from None
+        if scenario == "base" or not _sets(changed or {}, str(err).split(":", 1)[0]):
+            raise
+        raise ConfigError(f"scenario {scenario}: {err}") from None
 
 
-def _named(doc: dict, base: dict) -> dict[str, dict]:
+def _sets(tables: dict, path: str) -> bool:
+    """Whether ``tables`` hold the key of ``path`` ("outcome.hazard_ratios[1]", "strata.factor[0].levels")
+    or a table above it (a scenario that replaces a whole list sets all its entries)."""
+    node = tables
+    for part in re.sub(r"\[\d+\]", "", path).split("."):
+        if not isinstance(node, dict) or part not in node:
+            return False
+        node = node[part]
+        if not isinstance(node, dict):
+            return True
+    return True
+
+
+def _label(value: float) -> str:
+    """A sweep value as written in a point's name: the shortest text that reads back to it exactly."""
+    return repr(float(value)).removesuffix(".0")
+
+
+def _named(doc: dict) -> dict[str, dict]:
+    """Each named scenario's tables, as given (merged over the base when read)."""
     named = doc.get("scenarios", {})
     if not isinstance(named, dict):
         raise ConfigError("scenarios: expected tables [scenarios.NAME]")
@@ -137,33 +184,43 @@ def _named(doc: dict, base: dict) -> dict[str, dict]:
                 close = difflib.get_close_matches(key, SECTIONS, n=1)
                 hint = f"did you mean '{close[0]}'?" if close else f"allowed: {', '.join(SECTIONS)}"
                 raise ConfigError(f"scenarios.{name}.{key}: unknown key; {hint}")
-        out[name] = _merge(base, over)
+        out[name] = over
     return out
 
 
-def _sweep_points(name: str, spec, named: dict[str, dict], base: dict) -> list[Scenario]:
+def _sweep_points(name: str, spec, named: dict[str, dict], base: dict, room: int) -> list[Scenario]:
+    """The grid points of sweep ``name``; ``room``: how many more scenarios the study may have."""
     where = f"sweeps.{name}"
     if not isinstance(spec, dict):
         raise ConfigError(f"{where}: expected a table")
     start = spec.get("base")
     if start is not None and (not isinstance(start, str) or start not in named):
         raise ConfigError(f"{where}.base: must name a scenario ({', '.join(named)}), got {start!r}")
-    tables = named[start] if start else base
+    over = named[start] if start else {}
+    tables = _merge(base, over)
     grid = {k: list_of(number())(v, f"{where}.{k}") for k, v in spec.items() if k != "base"}
     if not grid:
         raise ConfigError(f"{where}: give at least one parameter, e.g. \"outcome.hazard_ratios[2]\" = [1.0, 0.8]")
-    full = _design(tables, start or "base").to_dict()
+    for path, values in grid.items():
+        repeated = next((v for i, v in enumerate(values) if v in values[:i]), None)
+        if repeated is not None:
+            raise ConfigError(f"{where}.{path}: values must be distinct, {_label(repeated)} appears twice")
+    size = math.prod(len(values) for values in grid.values())
+    if size > room:
+        raise ConfigError(f"{where}: {size:,} grid points; a study has at most {MAX_SCENARIOS:,} scenarios")
+    full = _design(tables, start or "base", over).to_dict()
     points = []
     for values in itertools.product(*grid.values()):
         point = tuple(zip(grid, values))
-        label = f"{name}:" + ",".join(f"{p}={v:g}" for p, v in point)
-        changed = copy.deepcopy(tables)
+        label = f"{name}:" + ",".join(f"{p}={_label(v)}" for p, v in point)
+        changed, changes = copy.deepcopy(tables), copy.deepcopy(over)
         for path, value in point:
             try:
                 set_path(changed, full, path, value, numeric=True)
+                set_path(changes, full, path, value)
             except ConfigError as err:
                 raise ConfigError(f"{where}: {err}") from None
-        points.append(Scenario(label, _design(changed, label), name, point))
+        points.append(Scenario(label, _design(changed, label, changes), name, point))
     return points
 
 
@@ -175,27 +232,25 @@ def parse_study(text: str, name: str) -> Study:
     except tomllib.TOMLDecodeError as err:
         raise ConfigError(f"TOML syntax error: {err}") from None
     top = Table(doc, "")
-    name = top.get("name", string, name)
-    if not re.fullmatch(r"\w[\w.-]*", name):
-        raise ConfigError(f"name: letters, digits, '_', '-', '.', starting with a letter or digit "
-                          f"(it names the results folder), got {name!r}")
+    name = top.get("name", check_folder_name, name)
     sim = top.sub("simulation")
-    seed = sim.get("seed", integer(0), DEFAULT_SEED)
+    seed = sim.get("seed", integer(0, 2**63 - 1), DEFAULT_SEED)
     trials = sim.get("trials", integer(1), DEFAULT_TRIALS)
-    chunk = sim.get("chunk_trials", integer(1), DEFAULT_CHUNK_TRIALS)
+    chunk = sim.get("chunk_trials", integer(1, MAX_CHUNK_TRIALS), DEFAULT_CHUNK_TRIALS)
+    check_run_size(trials, chunk, "simulation.trials")
     sim.close()
     top.seen.update((*SECTIONS, "scenarios", "sweeps"))
     top.close()
     base = {k: doc[k] for k in SECTIONS if k in doc}
-    named = _named(doc, base)
+    named = _named(doc)
     sweeps = doc.get("sweeps", {})
     if not isinstance(sweeps, dict):
         raise ConfigError("sweeps: expected tables [sweeps.NAME]")
-    scenarios = [Scenario(n, _design(tables, n)) for n, tables in named.items()]
+    scenarios = [Scenario(n, _design(_merge(base, over), n, over)) for n, over in named.items()]
     if not named and not sweeps:
         scenarios.append(Scenario("base", _design(base, "base")))
     for sweep_name, spec in sweeps.items():
-        scenarios += _sweep_points(sweep_name, spec, named, base)
+        scenarios += _sweep_points(sweep_name, spec, named, base, MAX_SCENARIOS - len(scenarios))
     return Study(name, seed, trials, chunk, tuple(scenarios), text)
 
 
@@ -203,7 +258,7 @@ def load_study(path: str | Path) -> Study:
     """Read a TOML config file; the results folder is named after it unless it sets ``name``."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # a byte-order mark, as some editors write, is dropped
     except FileNotFoundError:
         raise ConfigError(f"config file not found: {path}") from None
     except (OSError, UnicodeDecodeError) as err:

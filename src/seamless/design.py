@@ -32,6 +32,13 @@ __all__ = [
 #: The tables of a design, in the order they are read.
 SECTIONS = ("arms", "stage1", "stage2", "strata", "accrual", "outcome", "selection", "analysis")
 
+#: Ranges that keep every simulated time, count and bound a finite, meaningful number (README, "Limits").
+MAX_PATIENTS, MAX_RATIO, MAX_STRATA = 1_000_000, 100, 1000
+RATE_RANGE = (1e-3, 1e5)                # patients per month
+MAX_MONTHS = 1200.0                     # a century: medians, follow-up, delays, accrual changes
+FACTOR_RANGE = (1e-3, 1e3)              # hazard ratios and prognostic multipliers
+MAX_Z, MIN_ALPHA = 40.0, 1e-6
+
 
 class Trigger(enum.IntEnum):
     FOLLOWUP = 0
@@ -247,9 +254,9 @@ def _arms(t: Table) -> Arms:
 
 
 def _stage1(t: Table, n_doses: int) -> Stage1:
-    patients = t.get("patients", integer(0))
-    ratio = t.get("ratio", list_of(integer(1)), (1,) * (n_doses + 1))
-    blocks = t.get("blocks", list_of(list_of(integer(0))), (ratio,))
+    patients = t.get("patients", integer(0, MAX_PATIENTS))
+    ratio = t.get("ratio", list_of(integer(1, MAX_RATIO)), (1,) * (n_doses + 1))
+    blocks = t.get("blocks", list_of(list_of(integer(0, MAX_RATIO))), (ratio,))
     if len(ratio) != n_doses + 1:
         raise ConfigError(f"stage1.ratio: needs {n_doses + 1} entries (doses, then control), got {len(ratio)}")
     for i, block in enumerate(blocks):
@@ -265,11 +272,11 @@ def _stage1(t: Table, n_doses: int) -> Stage1:
 
 
 def _stage2(t: Table) -> Stage2:
-    patients = t.get("patients", integer(1))
-    ratio = t.get("ratio", list_of(integer(1)), (1, 1))
+    patients = t.get("patients", integer(1, MAX_PATIENTS))
+    ratio = t.get("ratio", list_of(integer(1, MAX_RATIO)), (1, 1))
     if len(ratio) != 2:
         raise ConfigError(f"stage2.ratio: needs 2 entries (selected dose, control), got {len(ratio)}")
-    block_size = t.get("block_size", integer(1), sum(ratio))
+    block_size = t.get("block_size", integer(1, 100 * MAX_RATIO), sum(ratio))
     if block_size % sum(ratio):
         raise ConfigError(f"stage2.block_size: must be a multiple of {sum(ratio)} "
                           f"(the sum of stage2.ratio {ratio[0]}:{ratio[1]}), got {block_size}")
@@ -286,7 +293,7 @@ def _strata(t: Table) -> tuple[StratumFactor, ...]:
         name = f.get("name", string)
         levels = f.get("levels", list_of(string, 2))
         probs = f.get("probabilities", list_of(number(0, 1, lo_open=True)))
-        mults = f.get("hazard_multipliers", list_of(number(0, lo_open=True)), (1.0,) * len(levels))
+        mults = f.get("hazard_multipliers", list_of(number(*FACTOR_RANGE)), (1.0,) * len(levels))
         f.close()
         if len(probs) != len(levels) or len(mults) != len(levels):
             raise ConfigError(f"strata.factor[{i}]: probabilities and hazard_multipliers need "
@@ -294,12 +301,16 @@ def _strata(t: Table) -> tuple[StratumFactor, ...]:
         if abs(sum(probs) - 1) > 1e-9:
             raise ConfigError(f"strata.factor[{i}].probabilities: must sum to 1, got {sum(probs):.10g}")
         out.append(StratumFactor(name, levels, probs, mults))
+    if math.prod(len(f.levels) for f in out) > MAX_STRATA:
+        raise ConfigError(f"strata.factor: the factors make {math.prod(len(f.levels) for f in out):,} strata, "
+                          f"at most {MAX_STRATA:,}")
     return tuple(out)
 
 
 def _accrual(t: Table) -> Accrual:
-    rates = t.get("rates", list_of(number(0, lo_open=True, what="> 0 patients per month")))
-    changes = t.get("change_months", list_of(number(0, lo_open=True), 0), ())
+    rates = t.get("rates", list_of(number(*RATE_RANGE, what=f"in [{RATE_RANGE[0]:g}, {RATE_RANGE[1]:g}] patients "
+                                                            "per month")))
+    changes = t.get("change_months", list_of(number(0, MAX_MONTHS, lo_open=True), 0), ())
     if len(changes) != len(rates) - 1:
         raise ConfigError(f"accrual.change_months: needs {len(rates) - 1} entries (one fewer than accrual.rates)")
     if any(b <= a for a, b in zip(changes, changes[1:])):
@@ -315,14 +326,14 @@ def _selection(t: Table, arms: Arms, stage1: Stage1) -> Selection:
                           f"with {stage1.patients} stage-1 patients")
     return Selection(
         trigger=trigger,
-        followup_months=t.get("followup_months", number(0), 0.0),
+        followup_months=t.get("followup_months", number(0, MAX_MONTHS), 0.0),
         events=events,
-        stage2_delay_months=t.get("stage2_delay_months", number(0), 0.0),
+        stage2_delay_months=t.get("stage2_delay_months", number(0, MAX_MONTHS), 0.0),
         rule=read_rule(t, arms.doses),
         adjustment=t.get("adjustment", choice(Adjustment), Adjustment.DUNNETT),
         correlation=t.get("correlation", choice(Correlation), Correlation.ALLOCATION),
-        futility_z=t.get("futility_z", number(what="a finite z value or -inf (none)", allow_minus_inf=True),
-                         -math.inf),
+        futility_z=t.get("futility_z", number(-MAX_Z, MAX_Z, what=f"a z value in [-{MAX_Z:g}, {MAX_Z:g}] or -inf "
+                                                             "(none)", allow_minus_inf=True), -math.inf),
     )
 
 
@@ -346,7 +357,8 @@ def _analysis(t: Table, stage1: Stage1, stage2: Stage2) -> Analysis:
         raise ConfigError(f"analysis.efficacy_looks: distinct look numbers in 1..{looks} including the "
                           f"last ({looks}), got {list(efficacy)}")
     futility = t.get("futility_bounds",
-                     list_of(number(what="a finite z value or -inf (no futility stop)", allow_minus_inf=True)),
+                     list_of(number(-MAX_Z, MAX_Z, what=f"a z value in [-{MAX_Z:g}, {MAX_Z:g}] or -inf (no futility "
+                                                        "stop)", allow_minus_inf=True)),
                      (-math.inf,) * looks)
     if len(futility) != looks:
         raise ConfigError(f"analysis.futility_bounds: needs {looks} entries, one per look (-inf for none)")
@@ -367,7 +379,7 @@ def _analysis(t: Table, stage1: Stage1, stage2: Stage2) -> Analysis:
         information_rates=rates,
         efficacy_looks=tuple(sorted(efficacy)),
         futility_bounds=futility,
-        alpha=t.get("alpha", number(0, 0.5, True, True), 0.025),
+        alpha=t.get("alpha", number(MIN_ALPHA, 0.5, hi_open=True), 0.025),
         spending=t.get("spending", _spending, Spending.parse("obf")),
         stage1_weight_squared=t.get("stage1_weight_squared", number(0, 1, hi_open=True), 0.33),
         selection_information=t.get(

@@ -1,19 +1,20 @@
 """Tables of a run: one row per trial, one row per scenario, as Parquet files or in memory.
 
 ``ResultWriter`` streams the per-trial table one row group at a time (whole chunks, at least
-ROW_GROUP_ROWS rows but the last of a scenario) and writes the summary at the end. Both go to
-temporary names and are renamed into place by ``commit`` only when complete: files are written
-whole or not at all. ``ResultTables`` takes the same calls and keeps the tables in memory, so a
+ROW_GROUP_ROWS rows but the last of a scenario) and writes the summary at the end. Both are
+written in a private staging folder and renamed into place by ``commit`` only when complete
+(`seamless.run.store.publish`): files are written whole or not at all. ``ResultTables`` takes the same calls and keeps the tables in memory, so a
 run in memory is the run that writes files, and saving it later writes the same files.
 """
 
 from __future__ import annotations
 
-import os
+import shutil
 from pathlib import Path
 
 import numpy as np
 
+from seamless.run.store import publish, staging_folder
 from seamless.sim.engine import StopReason, TrialOutputs
 from seamless.sim.kernel_design import KernelDesign
 
@@ -70,11 +71,13 @@ class ResultWriter:
 
     def __init__(self, folder: Path, metadata: dict[str, str]):
         self.folder, self.metadata = Path(folder), metadata
-        self.tmp = {name: self.folder / f".{name}.tmp-{os.getpid()}" for name in (TRIALS_FILE, SUMMARY_FILE)}
+        self.staging = self.tmp = None
         self._trials = None
 
     def __enter__(self):
         self.folder.mkdir(parents=True, exist_ok=True)
+        self.staging = staging_folder(self.folder)
+        self.tmp = {name: self.staging / name for name in (TRIALS_FILE, SUMMARY_FILE)}
         return self
 
     def add_trials(self, table) -> None:
@@ -98,17 +101,17 @@ class ResultWriter:
         self._trials.close()
         summary = pa.Table.from_pylist(summary_rows)
         pq.write_table(summary.replace_schema_metadata(self.metadata), self.tmp[SUMMARY_FILE])
+        (self.folder / SUMMARY_FILE).unlink(missing_ok=True)  # a kill in between leaves no pair of two runs
         finals = []
         for name, tmp in self.tmp.items():
-            os.replace(tmp, self.folder / name)
+            publish(tmp, self.folder / name)
             finals.append(self.folder / name)
         return finals
 
     def __exit__(self, *exc):
         if self._trials is not None and exc[0] is not None:
             self._trials.close()
-        for tmp in self.tmp.values():
-            tmp.unlink(missing_ok=True)
+        shutil.rmtree(self.staging, ignore_errors=True)
         return False
 
 

@@ -13,23 +13,37 @@ from __future__ import annotations
 import concurrent.futures
 import contextlib
 import importlib.util
+import os
+import re
 import zlib
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 
 import numpy as np
 
 from seamless.sim.engine import TrialOutputs, run_chunk
 from seamless.sim.kernel_design import KernelDesign
 
-__all__ = ["BACKENDS", "chunk_seed", "chunk_sizes", "simulate_chunks", "check_backend", "executor_for"]
+__all__ = ["BACKENDS", "BackendUnavailable", "ChunkPlan", "chunk_seed", "simulate_chunks", "check_backend", "executor_for"]
 
 BACKENDS = ("threads", "loky", "dask")
 
 
-def chunk_sizes(trials: int, chunk_trials: int) -> list[int]:
-    """Trials per chunk: full chunks, then the remainder."""
-    full, rest = divmod(trials, chunk_trials)
-    return [chunk_trials] * full + ([rest] if rest else [])
+@dataclass(frozen=True)
+class ChunkPlan:
+    """A scenario's trials in chunks of ``chunk_trials`` (the last holds the rest), planned lazily."""
+
+    trials: int
+    chunk_trials: int
+
+    def __len__(self) -> int:
+        return -(-self.trials // self.chunk_trials)
+
+    def size(self, index: int) -> int:
+        return min(self.chunk_trials, self.trials - index * self.chunk_trials)
+
+    def __iter__(self) -> Iterator[tuple[int, int]]:
+        return ((index, self.size(index)) for index in range(len(self)))
 
 
 def chunk_seed(seed: int, scenario_name: str, chunk_index: int) -> np.random.SeedSequence:
@@ -64,12 +78,21 @@ def simulate_chunks(d: KernelDesign, name: str, seed: int, chunks: Iterable[tupl
         yield future.result()
 
 
+class BackendUnavailable(Exception):
+    """The parallel backend could not be reached (a Dask scheduler); the message is one line."""
+
+
+_SCHEDULER = re.compile(r"((tcp|tls)://)?[A-Za-z0-9.\-]+:\d{1,5}|(tcp|tls)://\[[0-9A-Fa-f:]+\]:\d{1,5}")
+
+
 def check_backend(backend: str, scheduler: str | None = None) -> None:
     """ValueError (one line) unless ``backend`` can run here, with ``scheduler`` only for dask."""
     if backend not in BACKENDS:
         raise ValueError(f"backend: must be one of {', '.join(BACKENDS)}, got {backend!r}")
     if scheduler and backend != "dask":
         raise ValueError("scheduler: only with backend 'dask'")
+    if scheduler is not None and not (isinstance(scheduler, str) and _SCHEDULER.fullmatch(scheduler)):
+        raise ValueError(f"scheduler: an address like tcp://HOST:PORT, got {scheduler!r}")
     if backend == "dask" and importlib.util.find_spec("distributed") is None:
         raise ValueError("backend dask: needs the dask extra: pip install 'seamless[dask]'")
 
@@ -80,26 +103,47 @@ def executor_for(backend: str = "threads", jobs: int = 1, scheduler: str | None 
 
     ``threads``: ``jobs`` threads of this process. ``loky``: ``jobs`` local processes. ``dask``: the
     cluster at ``scheduler`` (tcp://host:port), or, without one, a local cluster of ``jobs``
-    single-threaded workers on 127.0.0.1.
+    single-threaded workers on 127.0.0.1. Local workers are capped at the number of cores: more
+    only compete for them. On an error or an interrupt, chunks not started are cancelled and
+    worker processes are stopped.
     """
     check_backend(backend, scheduler)
+    if not scheduler:
+        jobs = max(1, min(jobs, os.cpu_count() or 1))
     if backend == "threads":
         if jobs == 1:
             yield None
             return
-        with concurrent.futures.ThreadPoolExecutor(jobs) as executor:
+        executor = concurrent.futures.ThreadPoolExecutor(jobs)
+        try:
             yield executor
+        except BaseException:
+            executor.shutdown(wait=True, cancel_futures=True)
+            raise
+        executor.shutdown(wait=True)
         return
     if backend == "loky":
         from joblib.externals.loky import get_reusable_executor
 
-        yield get_reusable_executor(max_workers=jobs)
+        executor = get_reusable_executor(max_workers=jobs)
+        try:
+            yield executor
+        except BaseException:
+            executor.shutdown(wait=False, kill_workers=True)
+            raise
         return
+    yield from _dask_executor(jobs, scheduler)
+
+
+def _dask_executor(jobs: int, scheduler: str | None):
     from dask.distributed import Client, LocalCluster
 
     with contextlib.ExitStack() as stack:
         if scheduler:
-            client = stack.enter_context(Client(scheduler, timeout="20s"))
+            try:
+                client = stack.enter_context(Client(scheduler, timeout="10s"))
+            except (OSError, TimeoutError) as err:
+                raise BackendUnavailable(f"scheduler {scheduler}: cannot connect ({err})") from None
         else:
             cluster = stack.enter_context(LocalCluster(host="127.0.0.1", n_workers=jobs, threads_per_worker=1,
                                                        processes=True, dashboard_address=None))

@@ -17,11 +17,12 @@ from typing import NamedTuple
 import numpy as np
 
 from seamless import __version__
+from seamless._schema import ConfigError
 from seamless.config import Scenario, Study
 from seamless.run.output import ROW_GROUP_ROWS, ResultTables, ResultWriter, trials_table
 from seamless.run.progress import Progress
-from seamless.run.runner import chunk_sizes, simulate_chunks
-from seamless.run.store import ChunkStore
+from seamless.run.runner import ChunkPlan, simulate_chunks
+from seamless.run.store import ChunkStore, RunLock, remove_stale_temporaries
 from seamless.run.summary import SummaryAccumulator
 from seamless.sim.engine import TrialOutputs
 from seamless.sim.kernel_design import kernel_design
@@ -46,24 +47,41 @@ def run_study(study: Study, seed: int, trials: int, out_dir: Path | None = None,
               executor: concurrent.futures.Executor | None = None, fresh: bool = False,
               progress: Progress | None = None) -> StudyRun:
     """Simulate and summarise every scenario of ``study``: into ``out_dir`` (resumable, as files) or,
-    without one, in memory."""
-    progress = progress or Progress(lines=False, bar=False)
-    metadata = run_metadata(study, seed, trials)
-    store = None
-    if out_dir is not None:
+    without one, in memory. Every scenario's kernel design (bounds included) is made before anything
+    is written, so a design that cannot be simulated leaves no trace."""
+    kernels = [_kernel_design(scenario) for scenario in study.scenarios]
+    if out_dir is None:
+        return _run(study, kernels, seed, trials, ResultTables(run_metadata(study, seed, trials)), None,
+                    executor, progress)
+    with RunLock(out_dir):
+        remove_stale_temporaries(out_dir)
         store = ChunkStore(out_dir, study.text, seed, trials, study.chunk_trials, __version__)
         store.open(fresh)
-    sizes = chunk_sizes(trials, study.chunk_trials)
+        run = _run(study, kernels, seed, trials, ResultWriter(out_dir, run_metadata(study, seed, trials)), store,
+                   executor, progress)
+        store.clear()
+    return run
+
+
+def _kernel_design(scenario: Scenario):
+    try:
+        return kernel_design(scenario.design)
+    except ValueError as err:  # the bounds or Dunnett tables of a design its reader let through
+        raise ConfigError(f"scenario {scenario.name}: {err}") from None
+
+
+def _run(study, kernels, seed, trials, sink, store, executor, progress) -> StudyRun:
+    progress = progress or Progress(lines=False, bar=False)
+    plan = ChunkPlan(trials, study.chunk_trials)
     rows = []
-    sink = ResultWriter(out_dir, metadata) if out_dir is not None else ResultTables(metadata)
     with sink:
-        for index, scenario in enumerate(study.scenarios):
-            d = kernel_design(scenario.design)
-            assembly = _Assembly(scenario, d, sizes, store, sink)
-            todo = [(c, n) for c, n in enumerate(sizes) if not (store and store.has(scenario.name, c))]
+        for index, (scenario, d) in enumerate(zip(study.scenarios, kernels)):
+            assembly = _Assembly(scenario, d, plan, store, sink)
+            todo = [(c, n) for c, n in plan if not (store and store.has(scenario.name, c))]
             progress.start(index, len(study.scenarios), scenario.name, trials, trials - sum(n for _, n in todo))
             try:
                 for chunk, outputs in simulate_chunks(d, scenario.name, seed, todo, executor):
+                    check_finite(outputs, scenario.name)
                     if store:
                         store.save(scenario.name, chunk, outputs)
                     progress.advance(outputs.reject.size)
@@ -72,9 +90,17 @@ def run_study(study: Study, seed: int, trials: int, out_dir: Path | None = None,
                 progress.finish()
             rows.append(assembly.finish())
         files = sink.commit(rows)
-    if store:
-        store.clear()
-    return StudyRun(rows, metadata, sink.trials if isinstance(sink, ResultTables) else [], files)
+    return StudyRun(rows, sink.metadata, sink.trials if isinstance(sink, ResultTables) else [], files)
+
+
+def check_finite(outputs: TrialOutputs, scenario: str) -> None:
+    """Refuse a chunk whose calendar times are not finite numbers (a design whose values the
+    floating-point arithmetic cannot hold, even inside the documented ranges) rather than write it."""
+    performed = outputs.look_events >= 0
+    times = (outputs.selection_time, outputs.duration, outputs.look_time[performed])
+    if not all(np.isfinite(values).all() for values in times):
+        raise ConfigError(f"scenario {scenario}: the simulated times are not finite numbers; bring accrual "
+                          "rates, medians and follow-up closer to months and patients per month")
 
 
 class _Assembly:
@@ -82,8 +108,8 @@ class _Assembly:
     while later chunks are still being simulated; chunks stored by an earlier, interrupted run are
     read back when their turn comes."""
 
-    def __init__(self, scenario: Scenario, d, sizes: list[int], store: ChunkStore | None, writer):
-        self.scenario, self.d, self.sizes, self.store, self.writer = scenario, d, sizes, store, writer
+    def __init__(self, scenario: Scenario, d, plan: ChunkPlan, store: ChunkStore | None, writer):
+        self.scenario, self.d, self.plan, self.store, self.writer = scenario, d, plan, store, writer
         self.summary = SummaryAccumulator(scenario, d)
         self.waiting: dict[int, object] = {}
         self.batch: list = []  # chunks in order, not yet written: one row group and one summary update
@@ -100,17 +126,16 @@ class _Assembly:
 
     def _drain(self) -> None:
         name = self.scenario.name
-        while self.next_chunk < len(self.sizes):
+        while self.next_chunk < len(self.plan):
             chunk = self.next_chunk
-            if chunk in self.waiting:
-                outputs = self.waiting.pop(chunk)
-            elif self.store and self.store.has(name, chunk):
+            outputs = self.waiting.pop(chunk, None)
+            if outputs is None and self.store:
                 outputs = self.store.load(name, chunk)
-            else:
+            if outputs is None:
                 return
             self.batch.append(outputs)
             self.next_chunk += 1
-            if sum(b.reject.size for b in self.batch) >= ROW_GROUP_ROWS or self.next_chunk == len(self.sizes):
+            if sum(b.reject.size for b in self.batch) >= ROW_GROUP_ROWS or self.next_chunk == len(self.plan):
                 self._write_batch()
 
     def _write_batch(self) -> None:

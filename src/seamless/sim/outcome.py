@@ -21,6 +21,10 @@ from seamless._schema import ConfigError, Table, list_of, number
 __all__ = ["Outcome", "read_outcome", "OutcomeKernel", "outcome_kernel", "event_times", "event_times_reference"]
 
 
+#: Ranges that keep event times finite and meaningful (months; README, "Limits").
+MEDIAN_RANGE, HAZARD_RATIO_RANGE = (0.01, 1200.0), (1e-3, 1e3)
+
+
 @dataclass(frozen=True)
 class Outcome:
     control_median_months: float
@@ -30,8 +34,8 @@ class Outcome:
 
 def read_outcome(t: Table, n_doses: int) -> Outcome:
     """The [outcome] table ``t``, checked."""
-    median = t.get("control_median_months", number(0, lo_open=True, what="> 0 months"))
-    hrs = t.get("hazard_ratios", list_of(number(0, lo_open=True, what="> 0")))
+    median = t.get("control_median_months", number(*MEDIAN_RANGE, what="in [0.01, 1200] months"))
+    hrs = t.get("hazard_ratios", list_of(number(*HAZARD_RATIO_RANGE, what="in [0.001, 1000]")))
     if len(hrs) != n_doses:
         raise ConfigError(f"{t.name('hazard_ratios')}: needs {n_doses} entries, one per dose, got {len(hrs)}")
     return Outcome(median, hrs, t.get("dropout_per_year", number(0, 1, hi_open=True), 0.0))

@@ -44,7 +44,7 @@ def read_rule(t: Table, doses: tuple[str, ...]) -> Rule:
     dose = t.get("dose", string, REQUIRED if rule is SelectionRule.FIXED else None)
     if dose is not None and dose not in doses:
         raise ConfigError(f"{t.name('dose')}: must be one of {', '.join(doses)}, got {dose!r}")
-    return Rule(rule, t.get("epsilon", number(0), 0.0), dose)
+    return Rule(rule, t.get("epsilon", number(0, 100), 0.0), dose)
 
 
 class RuleKernel(NamedTuple):
