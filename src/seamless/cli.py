@@ -5,13 +5,14 @@
     simulate boundaries --info-rates 0.3,0.75,1 [--alpha 0.025] [--spending obf] [--efficacy-looks 2,3] [--json]
 
 Exit statuses: 0 done; 2 bad input (one line on stderr, nothing written); 3 the environment failed
-(output folder busy or not writable, disk full, Dask scheduler unreachable); 130 interrupted
+(output folder in use by another run, disk full or read-only, Dask scheduler unreachable); 130 interrupted
 (Ctrl-C), 143 terminated (SIGTERM): completed chunks are kept for the next run.
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import math
 import os
@@ -157,11 +158,17 @@ def _simulate(argv: list[str]) -> int:
                              scheduler=args.scheduler, out=out_dir, fresh=args.fresh,
                              progress=Progress(lines=not args.quiet))
     except (sl.ConfigError, StoreMismatch) as err:
-        raise UsageError(str(err)) from None
+        message = str(err)  # an argument of simulate() is the option of the same name
+        option = message.split(":", 1)[0]
+        raise UsageError(f"--{message}" if option in ("trials", "seed", "jobs", "backend", "scheduler")
+                         else message) from None
     except (FolderBusy, BackendUnavailable) as err:
         raise EnvironmentFailure(str(err)) from None
     except OSError as err:
-        raise EnvironmentFailure(f"cannot write results to {out_dir}: {err.strerror or err}") from None
+        message = f"cannot write results to {out_dir}: {err.strerror or err}"
+        if err.errno in (errno.ENOSPC, errno.EDQUOT, errno.EIO, errno.EROFS):  # the machine, not the input
+            raise EnvironmentFailure(message) from None
+        raise UsageError(f"--out: {message}") from None
     except KeyboardInterrupt:
         raise Interrupted(f"interrupted; {kept}", EXIT_INTERRUPTED) from None
     except Terminated:

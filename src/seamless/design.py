@@ -38,6 +38,8 @@ RATE_RANGE = (1e-3, 1e5)                # patients per month
 MAX_MONTHS = 1200.0                     # a century: medians, follow-up, delays, accrual changes
 FACTOR_RANGE = (1e-3, 1e3)              # hazard ratios and prognostic multipliers
 MAX_Z, MIN_ALPHA = 40.0, 1e-6
+#: Suffixes of the columns that go with each estimate in the summary (standard error, 95% interval).
+ESTIMATE_SUFFIXES = ("_se", "_ci_low", "_ci_high")
 
 
 class Trigger(enum.IntEnum):
@@ -250,6 +252,12 @@ def _arms(t: Table) -> Arms:
         raise ConfigError(f"arms.doses: 1 to 6 doses allowed, got {len(doses)}")
     if len(set(doses) | {control}) != len(doses) + 1:
         raise ConfigError("arms.doses: arm names must be distinct, control included")
+    for dose in doses:  # select_<dose>_se must not also be select_<another dose>
+        clash = next((other for other in doses for suffix in ESTIMATE_SUFFIXES if other == dose + suffix), None)
+        if clash:
+            raise ConfigError(f"arms.doses: '{dose}' and '{clash}' would name the same result column "
+                              f"(select_{clash}); a dose name cannot be another's followed by "
+                              f"{', '.join(ESTIMATE_SUFFIXES)}")
     return Arms(doses, control)
 
 
