@@ -126,7 +126,8 @@ BAD_CONFIGS = [
      ["accrual.change_months", "strictly increasing"]),
     ("change_months_wrong_count", [("change_months = [6.0]", "change_months = [6.0, 9.0]")],
      ["accrual.change_months", "needs 1 entries"]),
-    ("zero_accrual_rate", [("rates = [8.0, 20.0]", "rates = [8.0, 0.0]")], ["accrual.rates[1]", "[0.001, 100000] patients per month"]),
+    ("zero_accrual_rate", [("rates = [8.0, 20.0]", "rates = [8.0, 0.0]")],
+     ["accrual.rates[1]", "[0.001, 100000] patients per month"]),
     # analysis
     ("events_not_increasing", [("events = [82, 205, 273]", "events = [82, 205, 205]")],
      ["analysis.events", "strictly increasing", "[82, 205, 205]"]),

@@ -16,11 +16,10 @@ import tomli_w
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from conftest import DEFAULT_CONFIG
 from seamless.cli import main
 from seamless.config import load_study
 from seamless.design import plain_tables, set_path
-
-from conftest import DEFAULT_CONFIG
 
 _DESIGN = load_study(DEFAULT_CONFIG)["design"]
 _TABLES = plain_tables(_DESIGN.to_dict())

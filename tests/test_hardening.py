@@ -258,8 +258,12 @@ def test_15_unreachable_scheduler_is_an_environment_failure(small, tmp_path, cap
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("backend", ["threads", "loky"])
-def test_14_sigterm_keeps_chunks_removes_temporaries_and_stops_workers(default_text, tmp_path, backend):
+@pytest.mark.parametrize(("backend", "sig", "status", "said"), [
+    ("threads", signal.SIGTERM, 143, "terminated"), ("loky", signal.SIGTERM, 143, "terminated"),
+    ("loky", signal.SIGINT, 130, "interrupted"),
+])
+def test_14_a_signal_keeps_chunks_removes_temporaries_and_stops_workers(default_text, tmp_path, backend, sig,
+                                                                        status, said):
     import psutil
 
     config = tmp_path / "term.toml"
@@ -272,10 +276,11 @@ def test_14_sigterm_keeps_chunks_removes_temporaries_and_stops_workers(default_t
     while len(list(out.glob("chunks/*/*.npz"))) < 3 and process.poll() is None and time.monotonic() < deadline:
         time.sleep(0.01)
     workers = psutil.Process(process.pid).children(recursive=True)
-    process.send_signal(signal.SIGTERM)
+    process.send_signal(sig)
     code, err = process.wait(timeout=120), process.stderr.read()
-    assert code == 143, err
-    assert "terminated; completed chunks are kept" in err and "Traceback" not in err
+    assert code == status, err
+    assert f"{said}; completed chunks are kept" in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) <= 2, err  # the scenario line and the message, no warnings
     assert list(out.glob("chunks/*/*.npz"))
     assert not [p for p in out.rglob("*") if p.name.endswith(".tmp")]
     _, alive = psutil.wait_procs(workers, timeout=30)

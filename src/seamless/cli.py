@@ -112,16 +112,26 @@ def _boundaries_parser() -> argparse.ArgumentParser:
 
 
 def _boundaries(argv: list[str]) -> int:
+    from seamless._schema import ConfigError, number
+    from seamless.design import MIN_ALPHA
     from seamless.run.tables import boundaries_report
     from seamless.stats.boundaries import efficacy_bounds
     from seamless.stats.spending import Spending
 
     args = _boundaries_parser().parse_args(argv)
     try:
-        bounds = efficacy_bounds(args.info_rates, alpha=args.alpha, spending=Spending.parse(args.spending),
-                                 efficacy_looks=args.efficacy_looks)
-    except ValueError as err:
+        number(MIN_ALPHA, 0.5, hi_open=True)(args.alpha, "--alpha")
+        spending = Spending.parse(args.spending)
+    except ConfigError as err:
         raise UsageError(str(err)) from None
+    except ValueError as err:
+        raise UsageError(f"--spending: {err}") from None
+    try:
+        bounds = efficacy_bounds(args.info_rates, alpha=args.alpha, spending=spending,
+                                 efficacy_looks=args.efficacy_looks)
+    except ValueError as err:  # named as in a config: the options' names instead
+        message = str(err).replace("information_rates", "--info-rates").replace("efficacy_looks", "--efficacy-looks")
+        raise UsageError(message) from None
     if args.json:
         finite = lambda values: [float(v) if math.isfinite(v) else None for v in values]  # noqa: E731
         print(json.dumps({

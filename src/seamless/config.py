@@ -20,7 +20,7 @@ from pathlib import Path
 
 import tomllib
 
-from seamless._schema import ConfigError, Table, integer, list_of, number, string
+from seamless._schema import ConfigError, Table, integer, list_of, number
 from seamless.design import SECTIONS, Design, plain_tables, set_path
 
 __all__ = ["ConfigError", "Scenario", "Study", "parse_study", "load_study", "sweep", "check_folder_name",

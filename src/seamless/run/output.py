@@ -3,8 +3,9 @@
 ``ResultWriter`` streams the per-trial table one row group at a time (whole chunks, at least
 ROW_GROUP_ROWS rows but the last of a scenario) and writes the summary at the end. Both are
 written in a private staging folder and renamed into place by ``commit`` only when complete
-(`seamless.run.store.publish`): files are written whole or not at all. ``ResultTables`` takes the same calls and keeps the tables in memory, so a
-run in memory is the run that writes files, and saving it later writes the same files.
+(`seamless.run.store.publish`): files are written whole or not at all. ``ResultTables`` takes the
+same calls and keeps the tables in memory, so a run in memory is the run that writes files, and
+saving it later writes the same files.
 """
 
 from __future__ import annotations

@@ -24,7 +24,8 @@ import numpy as np
 from seamless.sim.engine import TrialOutputs, run_chunk
 from seamless.sim.kernel_design import KernelDesign
 
-__all__ = ["BACKENDS", "BackendUnavailable", "ChunkPlan", "chunk_seed", "simulate_chunks", "check_backend", "executor_for"]
+__all__ = ["BACKENDS", "BackendUnavailable", "ChunkPlan", "chunk_seed", "simulate_chunks", "check_backend",
+           "executor_for"]
 
 BACKENDS = ("threads", "loky", "dask")
 
