@@ -71,7 +71,7 @@ def test_01_clearing_deletes_only_what_the_store_wrote(small, tmp_path):
     study = parse_study(small.read_text(), "small")
     store = ChunkStore(tmp_path, study.text, 1, 300, 100, seamless.__version__)
     store.open()
-    store.save("null", 0, run_chunk(kernel_design(study["null"]), chunk_seed(1, "null", 0), 5))
+    store.save("null", 0, run_chunk(kernel_design(study["null"]), chunk_seed(1, 0), 5))
     (store.root / "notes.txt").write_text("mine")
     store.clear()
     assert sorted(p.name for p in store.root.rglob("*")) == ["notes.txt"]
@@ -126,7 +126,7 @@ def test_05_corrupt_misplaced_and_foreign_chunks_are_simulated_again(small, tmp_
     store.open()
     d = kernel_design(study["null"])
     for index in range(3):
-        store.save("null", index, run_chunk(d, chunk_seed(20261123, "null", index), 100))
+        store.save("null", index, run_chunk(d, chunk_seed(20261123, index), 100))
     paths = [store._path("null", index) for index in range(3)]
     paths[0].write_bytes(paths[0].read_bytes()[:200])                       # truncated by a kill
     shutil.copyfile(paths[2], paths[1])                                     # a valid chunk at the wrong index
@@ -149,7 +149,7 @@ def test_05_a_chunk_of_another_run_is_not_used(small, tmp_path):
     d = kernel_design(study["null"])
     seed_one = ChunkStore(tmp_path / "a", study.text, 1, 300, 100, seamless.__version__)
     seed_one.open()
-    seed_one.save("null", 0, run_chunk(d, chunk_seed(1, "null", 0), 100))
+    seed_one.save("null", 0, run_chunk(d, chunk_seed(1, 0), 100))
     seed_two = ChunkStore(tmp_path / "b", study.text, 2, 300, 100, seamless.__version__)
     seed_two.open()
     seed_two._path("null", 0).parent.mkdir(parents=True)
@@ -202,7 +202,7 @@ def test_09_10_values_beyond_the_documented_ranges_are_refused(default_study, pa
 
 
 def test_09_non_finite_times_are_never_written(default_study):
-    out = run_chunk(kernel_design(default_study["null"]), chunk_seed(1, "null", 0), 3)
+    out = run_chunk(kernel_design(default_study["null"]), chunk_seed(1, 0), 3)
     check_finite(out, "null")
     out.duration[1] = np.inf
     with pytest.raises(sl.ConfigError, match="scenario null: the simulated times are not finite"):

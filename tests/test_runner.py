@@ -18,12 +18,16 @@ def test_chunk_plan():
     assert len(huge) == 10**12 and huge.size(10**12 - 1) == 1
 
 
-def test_chunk_streams_depend_on_scenario_and_chunk_only():
-    first = chunk_seed(1, "null", 0).generate_state(4)
-    assert np.array_equal(first, chunk_seed(1, "null", 0).generate_state(4))
-    assert not np.array_equal(first, chunk_seed(1, "null", 1).generate_state(4))
-    assert not np.array_equal(first, chunk_seed(1, "design", 0).generate_state(4))
-    assert not np.array_equal(first, chunk_seed(2, "null", 0).generate_state(4))
+def test_chunk_streams_depend_on_seed_and_chunk_and_on_the_scenario_only_if_independent():
+    first = chunk_seed(1, 0).generate_state(4)
+    assert np.array_equal(first, chunk_seed(1, 0).generate_state(4))
+    assert not np.array_equal(first, chunk_seed(1, 1).generate_state(4))
+    assert not np.array_equal(first, chunk_seed(2, 0).generate_state(4))
+    independent = chunk_seed(1, 0, "null").generate_state(4)
+    assert not np.array_equal(independent, first)
+    assert not np.array_equal(independent, chunk_seed(1, 0, "design").generate_state(4))
+    # independent streams are those of version 0.3: SeedSequence(seed, spawn_key=(crc32(name), chunk))
+    assert np.array_equal(independent, np.random.SeedSequence(1, spawn_key=(0x25CBFC4F, 0)).generate_state(4))
 
 
 def _trials(result):
@@ -51,7 +55,7 @@ def test_chunks_in_flight_stay_bounded(default_study):
             return super().submit(*args, **kwargs)
 
     with CountingPool(2) as pool:
-        chunks = simulate_chunks(d, "null", 1, [(i, 5) for i in range(40)], pool, in_flight=4)
+        chunks = simulate_chunks(d, 1, [(i, 5) for i in range(40)], pool, in_flight=4)
         first = next(chunks)
         assert len(submitted) <= 4  # no more than in_flight submitted before the first is consumed
         rest = list(chunks)

@@ -12,7 +12,7 @@ import difflib
 import enum
 import math
 
-__all__ = ["ConfigError", "REQUIRED", "Table", "integer", "number", "string", "choice", "list_of", "kind_of"]
+__all__ = ["ConfigError", "REQUIRED", "Table", "boolean", "integer", "number", "string", "choice", "list_of", "kind_of"]
 
 
 class ConfigError(ValueError):
@@ -87,6 +87,12 @@ def number(lo=-math.inf, hi=math.inf, lo_open=False, hi_open=False, what=None, a
             raise ConfigError(f"{name}: must be {what or f'in {left}{lo:g}, {hi:g}{right}'}, got {value}")
         return value
     return check
+
+
+def boolean(value, name):
+    if not isinstance(value, bool):
+        raise ConfigError(f"{name}: expected true or false, got {kind_of(value)} {value!r}")
+    return value
 
 
 def string(value, name):

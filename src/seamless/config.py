@@ -15,12 +15,12 @@ import itertools
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import tomllib
 
-from seamless._schema import ConfigError, Table, integer, list_of, number
+from seamless._schema import ConfigError, Table, boolean, integer, list_of, number
 from seamless.design import SECTIONS, Design, plain_tables, set_path
 
 __all__ = ["ConfigError", "Scenario", "Study", "parse_study", "load_study", "sweep", "check_folder_name",
@@ -68,6 +68,7 @@ class Study:
     chunk_trials: int
     scenarios: tuple[Scenario, ...]
     text: str                                       # the TOML that reads back to this study
+    common_random_numbers: bool = True              # trial i of every scenario shares its random numbers
 
     def __post_init__(self):
         if not self.scenarios:
@@ -97,14 +98,15 @@ class Study:
         if unknown:
             raise ConfigError(f"unknown scenario {', '.join(unknown)}; the study has {', '.join(known)}")
         chosen = tuple(s for s in self.scenarios if s.name in names or s.sweep in names)
-        return Study(self.name, self.seed, self.trials, self.chunk_trials, chosen, self.text)
+        return replace(self, scenarios=chosen)
 
     @classmethod
     def from_designs(cls, designs: Design | Mapping[str, Design], name: str = "study", seed: int = DEFAULT_SEED,
-                     trials: int = DEFAULT_TRIALS, chunk_trials: int = DEFAULT_CHUNK_TRIALS) -> Study:
+                     trials: int = DEFAULT_TRIALS, chunk_trials: int = DEFAULT_CHUNK_TRIALS,
+                     common_random_numbers: bool = True) -> Study:
         """A study of one design (scenario ``base``) or of named designs."""
         designs = {"base": designs} if isinstance(designs, Design) else dict(designs)
-        doc = _settings(name, seed, trials, chunk_trials)
+        doc = _settings(name, seed, trials, chunk_trials, common_random_numbers)
         if list(designs) == ["base"]:
             doc.update(plain_tables(designs["base"].source))
         else:
@@ -113,16 +115,18 @@ class Study:
 
 
 def sweep(design: Design, grid: Mapping[str, list], name: str = "sweep", seed: int = DEFAULT_SEED,
-          trials: int = DEFAULT_TRIALS, chunk_trials: int = DEFAULT_CHUNK_TRIALS) -> Study:
+          trials: int = DEFAULT_TRIALS, chunk_trials: int = DEFAULT_CHUNK_TRIALS,
+          common_random_numbers: bool = True) -> Study:
     """A study of every point of ``grid`` ({parameter path: values}) over ``design``; the points are
     named ``<name>:<path>=<value>,...``, as the sweeps of a config."""
-    doc = {**_settings(name, seed, trials, chunk_trials), **plain_tables(design.source)}
+    doc = {**_settings(name, seed, trials, chunk_trials, common_random_numbers), **plain_tables(design.source)}
     doc["sweeps"] = {name: {path: list(values) for path, values in grid.items()}}
     return parse_study(_toml(doc), name)
 
 
-def _settings(name, seed, trials, chunk_trials) -> dict:
-    return {"name": name, "simulation": {"seed": seed, "trials": trials, "chunk_trials": chunk_trials}}
+def _settings(name, seed, trials, chunk_trials, common_random_numbers) -> dict:
+    return {"name": name, "simulation": {"seed": seed, "trials": trials, "chunk_trials": chunk_trials,
+                                         "common_random_numbers": common_random_numbers}}
 
 
 def _toml(doc: dict) -> str:
@@ -237,6 +241,7 @@ def parse_study(text: str, name: str) -> Study:
     seed = sim.get("seed", integer(0, 2**63 - 1), DEFAULT_SEED)
     trials = sim.get("trials", integer(1), DEFAULT_TRIALS)
     chunk = sim.get("chunk_trials", integer(1, MAX_CHUNK_TRIALS), DEFAULT_CHUNK_TRIALS)
+    common = sim.get("common_random_numbers", boolean, True)
     check_run_size(trials, chunk, "simulation.trials")
     sim.close()
     top.seen.update((*SECTIONS, "scenarios", "sweeps"))
@@ -251,7 +256,7 @@ def parse_study(text: str, name: str) -> Study:
         scenarios.append(Scenario("base", _design(base, "base")))
     for sweep_name, spec in sweeps.items():
         scenarios += _sweep_points(sweep_name, spec, named, base, MAX_SCENARIOS - len(scenarios))
-    return Study(name, seed, trials, chunk, tuple(scenarios), text)
+    return Study(name, seed, trials, chunk, tuple(scenarios), text, common)
 
 
 def load_study(path: str | Path) -> Study:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from seamless.run.store import publish, staging_folder
+from seamless.run.store import RunLock, publish, staging_folder
 from seamless.sim.engine import StopReason, TrialOutputs
 from seamless.sim.kernel_design import KernelDesign
 
@@ -138,8 +138,9 @@ class ResultTables:
 
 
 def write_results(folder: Path, metadata: dict[str, str], trial_tables, summary_rows: list[dict]) -> list[Path]:
-    """Write tables held in memory as the files a run writes (the same row groups, the same bytes)."""
-    with ResultWriter(folder, metadata) as writer:
+    """Write tables held in memory as the files a run writes (the same row groups, the same bytes),
+    holding the folder's run lock meanwhile."""
+    with RunLock(folder), ResultWriter(folder, metadata) as writer:
         for table in trial_tables:
             writer.add_trials(table)
         return writer.commit(summary_rows)

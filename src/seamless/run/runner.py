@@ -1,8 +1,11 @@
 """Running trials in chunks, each chunk with its own random stream, on any executor.
 
-A chunk's stream is ``SeedSequence(seed, spawn_key=(crc32(scenario name), chunk index))``, so a
-scenario's results depend only on the seed, its name and the chunk size, never on the number of
-workers, the executor, the order chunks finish in, or which other scenarios run beside it.
+A chunk's stream is ``SeedSequence(seed, spawn_key=(chunk index,))``, the same in every scenario:
+trial i of two scenarios shares its patients' random numbers (common random numbers), so their
+difference is not blurred by independent noise. With independent streams it is
+``SeedSequence(seed, spawn_key=(crc32(scenario name), chunk index))``. Either way results depend
+only on the seed and the chunk size (and the name), never on the number of workers, the executor,
+the order chunks finish in, or which other scenarios run beside it.
 Chunks run on a `concurrent.futures.Executor`, given by the caller (as emcee takes a pool) or
 made by `executor_for`: local threads (the compiled kernels release the GIL, so threads run on
 all cores without starting or feeding worker processes), local processes (loky), or a Dask cluster.
@@ -47,43 +50,39 @@ class ChunkPlan:
         return ((index, self.size(index)) for index in range(len(self)))
 
 
-def chunk_seed(seed: int, scenario_name: str, chunk_index: int) -> np.random.SeedSequence:
-    return np.random.SeedSequence(seed, spawn_key=(zlib.crc32(scenario_name.encode()), chunk_index))
+def chunk_seed(seed: int, index: int, stream: str | None = None) -> np.random.SeedSequence:
+    """The random stream of chunk ``index``: common to every scenario (common random numbers), or,
+    with ``stream`` (a scenario's name), that scenario's own."""
+    key = (index,) if stream is None else (zlib.crc32(stream.encode()), index)
+    return np.random.SeedSequence(seed, spawn_key=key)
 
 
-def _indexed_chunk(d: KernelDesign, seed: int, name: str, index: int, n_trials: int):
-    return index, run_chunk(d, chunk_seed(seed, name, index), n_trials)
+def _indexed_chunk(d: KernelDesign, seed: int, stream: str | None, index: int, n_trials: int):
+    return index, run_chunk(d, chunk_seed(seed, index, stream), n_trials)
 
 
-def simulate_chunks(d: KernelDesign, name: str, seed: int, chunks: Iterable[tuple[int, int]],
-                    executor: concurrent.futures.Executor | None = None,
+def simulate_chunks(d: KernelDesign, seed: int, chunks: Iterable[tuple[int, int]],
+                    executor: concurrent.futures.Executor | None = None, stream: str | None = None,
                     in_flight: int = 16) -> Iterator[tuple[int, TrialOutputs]]:
-    """Simulate (chunk index, trials) pairs of scenario ``name``; yields (index, outputs) as each
-    completes. Without an executor, one after the other in this thread; with one, at most
-    ``in_flight`` chunks are submitted ahead of those consumed, so memory stays bounded."""
+    """Simulate (chunk index, trials) pairs; yields (index, outputs) as each completes. Without an
+    executor, one after the other in this thread; with one, at most ``in_flight`` chunks are
+    submitted ahead of those consumed, so memory stays bounded. ``stream``: see `chunk_seed`."""
     chunks = list(chunks)
     if not chunks:
         return
     if executor is None:
-        yield from (_indexed_chunk(d, seed, name, i, n) for i, n in chunks)
+        yield from (_indexed_chunk(d, seed, stream, i, n) for i, n in chunks)
         return
-    _indexed_chunk(d, seed, name, chunks[0][0], 1)  # compile or load the cache here, before workers start
+    _indexed_chunk(d, seed, stream, chunks[0][0], 1)  # compile or load the cache here, before workers start
     pending, queue = set(), iter(chunks)
     for i, n in queue:
-        pending.add(executor.submit(_indexed_chunk, d, seed, name, i, n))
+        pending.add(executor.submit(_indexed_chunk, d, seed, stream, i, n))
         if len(pending) < in_flight:
             continue
         done, pending = concurrent.futures.wait(pending, return_when=concurrent.futures.FIRST_COMPLETED)
         yield from (future.result() for future in done)
     for future in concurrent.futures.as_completed(pending):
         yield future.result()
-
-
-class BackendUnavailable(Exception):
-    """The parallel backend could not be reached (a Dask scheduler); the message is one line."""
-
-
-_SCHEDULER = re.compile(r"((tcp|tls)://)?[A-Za-z0-9.\-]+:\d{1,5}|(tcp|tls)://\[[0-9A-Fa-f:]+\]:\d{1,5}")
 
 
 def check_backend(backend: str, scheduler: str | None = None) -> None:

@@ -40,7 +40,8 @@ class StudyRun(NamedTuple):
 def run_metadata(study: Study, seed: int, trials: int) -> dict[str, str]:
     return {"config": study.text, "config_name": study.name, "seed": str(seed),
             "trials_per_scenario": str(trials), "chunk_trials": str(study.chunk_trials),
-            "scenarios": "\n".join(study.scenario_names()), "seamless_version": __version__}
+            "scenarios": "\n".join(study.scenario_names()), "seamless_version": __version__,
+            "common_random_numbers": str(study.common_random_numbers).lower()}
 
 
 def run_study(study: Study, seed: int, trials: int, out_dir: Path | None = None,
@@ -80,7 +81,8 @@ def _run(study, kernels, seed, trials, sink, store, executor, progress) -> Study
             todo = [(c, n) for c, n in plan if not (store and store.has(scenario.name, c))]
             progress.start(index, len(study.scenarios), scenario.name, trials, trials - sum(n for _, n in todo))
             try:
-                for chunk, outputs in simulate_chunks(d, scenario.name, seed, todo, executor):
+                stream = None if study.common_random_numbers else scenario.name
+                for chunk, outputs in simulate_chunks(d, seed, todo, executor, stream):
                     check_finite(outputs, scenario.name)
                     if store:
                         store.save(scenario.name, chunk, outputs)
