@@ -12,6 +12,7 @@ $(BIN)/simulate: pyproject.toml
 
 run: $(BIN)/simulate
 	$(BIN)/simulate configs/successor2.toml
+	$(BIN)/simulate report results/successor2
 
 test: $(BIN)/simulate
 	$(BIN)/ruff check .

@@ -142,12 +142,14 @@ class SimulationResult:
 
     def save(self, folder: str | Path) -> list[Path]:
         """Write ``trials.parquet`` and ``summary.parquet`` to ``folder``: the files ``simulate`` writes,
-        byte for byte."""
+        byte for byte. A result held in memory is then also the result of that folder (`report`)."""
         from seamless.run.output import SUMMARY_FILE, TRIALS_FILE, write_results
 
         folder = Path(folder)
         if self._trial_tables:
-            return write_results(folder, self.metadata, self._trial_tables, self.rows)
+            written = write_results(folder, self.metadata, self._trial_tables, self.rows)
+            self.folder = self.folder or folder
+            return written
         folder.mkdir(parents=True, exist_ok=True)
         written = []
         for name in (TRIALS_FILE, SUMMARY_FILE):
@@ -167,6 +169,23 @@ class SimulationResult:
 
         design = self.study.scenarios[0].design
         return scenarios_report(self.rows, design.doses, design.analysis.events)
+
+    def report(self, path: str | Path | None = None) -> Path:
+        """Write the HTML report of this run (`simulate report`): from its saved files, so the result
+        must have been saved (``out=`` or `save`) first. Default path: ``<folder>/report.html``."""
+        from seamless.report.document import write_report
+
+        if self.folder is None:
+            raise ValueError("report: save the result first (result.save(folder)); a report is made from "
+                             "the saved files")
+        return write_report(self.folder, path)
+
+    def plot(self, what: str):
+        """A figure of the report as a matplotlib Figure: ``power``, ``selection``, ``stopping``,
+        ``analysis_times``, ``hr_estimate`` or ``sweep``."""
+        from seamless.report.figures import figure
+
+        return figure(what, self.summary(), self.trials(), self.study.scenarios[0].design)
 
     def _repr_html_(self) -> str:
         from seamless.run.tables import summary_html

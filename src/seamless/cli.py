@@ -3,6 +3,7 @@
     simulate CONFIG.toml [--trials N] [--seed S] [--out DIR] [--scenario NAME ...] [--jobs N]
                          [--backend threads|loky|dask] [--scheduler tcp://HOST:PORT] [--fresh] [--json] [--quiet]
     simulate boundaries --info-rates 0.3,0.75,1 [--alpha 0.025] [--spending obf] [--efficacy-looks 2,3] [--json]
+    simulate report RESULTS_DIR [--out FILE.html]
 
 Exit statuses: 0 done; 2 bad input (one line on stderr, nothing written); 3 the environment failed
 (output folder in use by another run, disk full or read-only, Dask scheduler unreachable); 130 interrupted
@@ -111,6 +112,28 @@ def _boundaries_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _report_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="simulate report", description="An HTML report of a run, from its Parquet files.")
+    p.add_argument("results", type=Path, help="a results folder (trials.parquet, summary.parquet)")
+    p.add_argument("--out", type=Path, help="the HTML file to write (default: RESULTS/report.html)")
+    return p
+
+
+def _report(argv: list[str]) -> int:
+    from seamless.report.document import ReportError, write_report
+
+    args = _report_parser().parse_args(argv)
+    try:
+        path = write_report(args.results, args.out)
+    except ReportError as err:
+        raise UsageError(str(err)) from None
+    except OSError as err:
+        raise UsageError(f"--out: cannot write the report to {args.out or args.results}: {err.strerror or err}") \
+            from None
+    print(f"wrote {path}")
+    return 0
+
+
 def _boundaries(argv: list[str]) -> int:
     from seamless._schema import ConfigError, number
     from seamless.design import MIN_ALPHA
@@ -208,6 +231,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if argv[:1] == ["boundaries"]:
             return _boundaries(argv[1:])
+        if argv[:1] == ["report"]:
+            return _report(argv[1:])
         return _simulate(argv)
     except UsageError as err:
         print(f"simulate: error: {err}", file=sys.stderr)

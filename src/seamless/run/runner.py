@@ -85,6 +85,13 @@ def simulate_chunks(d: KernelDesign, seed: int, chunks: Iterable[tuple[int, int]
         yield future.result()
 
 
+class BackendUnavailable(Exception):
+    """The parallel backend could not be reached (a Dask scheduler); the message is one line."""
+
+
+_SCHEDULER = re.compile(r"((tcp|tls)://)?[A-Za-z0-9.\-]+:\d{1,5}|(tcp|tls)://\[[0-9A-Fa-f:]+\]:\d{1,5}")
+
+
 def check_backend(backend: str, scheduler: str | None = None) -> None:
     """ValueError (one line) unless ``backend`` can run here, with ``scheduler`` only for dask."""
     if backend not in BACKENDS:
