@@ -9,7 +9,8 @@ Measures
   (3) start-up of ``simulate CONFIG --trials 1 --quiet --out TMP``: cold (compiling into an empty
       numba cache) and warm (from that cache, median of repeats);
   (4) peak memory (RSS summed over the process tree, sampled every 0.1 s) and wall time of
-      ``simulate CONFIG --trials 1000000 --scenario null --quiet --out TMP``.
+      ``simulate CONFIG --trials 1000000 --scenario null --quiet --out TMP``;
+  (5) wall time of ``simulate report`` on the default run (3 scenarios x 10,000 trials).
 ``--quick`` (CI, a few minutes) uses fewer repeats and trials. Figures are reported, never asserted.
 Writes a table to stdout and every figure, with the machine and the mode, to a JSON file.
 """
@@ -36,9 +37,9 @@ CONFIG = ROOT / "configs" / "successor2.toml"
 #: for (2), warm start-up repeats for (3), trials for (4).
 SIZES = {
     "full": {"chunk": 2000, "repeats": 7, "throughput_trials": 20000, "throughput_chunk": 1000,
-             "warm_repeats": 3, "memory_trials": 1_000_000},
+             "warm_repeats": 3, "memory_trials": 1_000_000, "report_trials": 10_000},
     "quick": {"chunk": 500, "repeats": 5, "throughput_trials": 2000, "throughput_chunk": 500,
-              "warm_repeats": 3, "memory_trials": 20000},
+              "warm_repeats": 3, "memory_trials": 20000, "report_trials": 2000},
 }
 
 
@@ -100,12 +101,12 @@ def trials_per_second(trials: int, chunk_trials: int) -> dict:
     return figures
 
 
-def _simulate_command(*args: str) -> list[str]:
-    """The ``simulate`` console script of this interpreter's environment, or ``-m seamless.cli``."""
+def _simulate_command(*args: str, config: Path | None = CONFIG) -> list[str]:
+    """``simulate [CONFIG] ARGS`` by the console script of this interpreter's environment, or by
+    ``-m seamless.cli``."""
     script = Path(sys.executable).with_name("simulate")
-    if script.exists():
-        return [str(script), str(CONFIG), *args]
-    return [sys.executable, "-m", "seamless.cli", str(CONFIG), *args]
+    command = [str(script)] if script.exists() else [sys.executable, "-m", "seamless.cli"]
+    return [*command, *([str(config)] if config else []), *args]
 
 
 def _run_seconds(command: list[str], env: dict) -> float:
@@ -155,6 +156,17 @@ def peak_memory(trials: int) -> dict:
     return {"trials": trials, "peak_mb": peak / 2**20, "wall_seconds": wall}
 
 
+def report_seconds(trials: int) -> dict:
+    """Wall time of ``simulate report DIR`` on a run of the default config (all three scenarios,
+    ``trials`` each), the command's start-up included (median of three)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        subprocess.run(_simulate_command("--trials", str(trials), "--quiet", "--out", tmp), check=True,
+                       stdout=subprocess.DEVNULL)
+        command = _simulate_command("report", tmp, config=None)
+        times = [_run_seconds(command, dict(os.environ)) for _ in range(3)]
+    return {"trials": trials, "seconds": statistics.median(times)}
+
+
 def table(figures: dict) -> str:
     """The figures as a plain-text table."""
     m, per_trial = figures["machine"], figures["per_trial_us"]
@@ -173,6 +185,9 @@ def table(figures: dict) -> str:
              ("start-up of simulate --trials 1, warm (s)", f"{startup['warm']:.2f}"),
              (f"peak memory, {trials} trials, null (MB)", f"{memory['peak_mb']:.0f}"),
              (f"wall time, {trials} trials, null (s)", f"{memory['wall_seconds']:.1f}")]
+    if "report" in figures:
+        report = figures["report"]
+        rows.append((f"simulate report, 3 x {report['trials']} trials (s)", f"{report['seconds']:.2f}"))
     lines += [f"{label:<46}{value:>12}" for label, value in rows]
     return "\n".join(lines)
 
@@ -193,6 +208,7 @@ def run(quick: bool) -> dict:
     figures["trials_per_second"] = trials_per_second(sizes["throughput_trials"], sizes["throughput_chunk"])
     figures["startup_seconds"] = startup_seconds(sizes["warm_repeats"])
     figures["memory"] = peak_memory(sizes["memory_trials"])
+    figures["report"] = report_seconds(sizes["report_trials"])
     return figures
 
 
