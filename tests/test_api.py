@@ -130,3 +130,14 @@ def test_bad_arguments_are_config_errors(default_study, kwargs, message):
 def test_simulate_refuses_what_is_not_a_design(default_study):
     with pytest.raises(TypeError, match="expected a Study, a Design or a dict of Designs"):
         sl.simulate("configs/successor2.toml", trials=1)
+
+
+def test_wilson_interval_contains_the_estimate_at_the_edges():
+    from seamless.run.summary import wilson_interval
+
+    for successes in (0, 1, 399, 400):
+        p = successes / 400
+        low, high = wilson_interval(p, 400)
+        reference = binomtest(successes, 400).proportion_ci(0.95, method="wilson")
+        assert low <= p <= high
+        assert low == pytest.approx(reference.low, abs=1e-12) and high == pytest.approx(reference.high, abs=1e-12)

@@ -33,7 +33,8 @@ def wilson_interval(p: float, n: int, z: float = _Z95) -> tuple[float, float]:
     scale = 1.0 + z * z / n
     centre = (p + z * z / (2 * n)) / scale
     half = z / scale * math.sqrt(max(p * (1 - p), 0.0) / n + z * z / (4 * n * n))
-    return max(centre - half, 0.0), min(centre + half, 1.0)
+    # It contains p; rounding must not put p = 0 (or 1) a hair outside it.
+    return max(min(centre - half, p), 0.0), min(max(centre + half, p), 1.0)
 
 
 def _measures(out: TrialOutputs, hazard_ratios: np.ndarray, doses, n_looks: int):
