@@ -142,3 +142,21 @@ def test_the_report_renders_in_a_headless_browser(run, tmp_path):
 
     pixels = matplotlib.image.imread(shot)
     assert pixels.shape[0] > 1000 and pixels[..., :3].std() > 0.05  # not a blank page
+
+
+def test_report_and_plot_from_python(tmp_path):
+    import seamless as sl
+
+    result = sl.simulate(sl.load(DEFAULT_CONFIG), trials=100, seed=2, scenarios=["null", "design"], jobs=1)
+    with pytest.raises(ValueError, match="save the result first"):
+        result.report()
+    result.save(tmp_path / "saved")
+    path = result.report()
+    assert path == tmp_path / "saved" / "report.html" and path.read_text().count("<img ") == 5
+    figure = result.plot("selection")
+    heights = sorted(round(p.get_height(), 12) for p in figure.axes[0].patches)
+    expected = sorted(round(v, 12) for v in result.summary()[[f"select_{d}" for d in ("0.3mg", "0.6mg", "1.0mg")]]
+                      .to_numpy().ravel())
+    assert heights == expected
+    with pytest.raises(ValueError, match="unknown figure"):
+        result.plot("pie")
