@@ -19,7 +19,7 @@ import shutil
 from pathlib import Path
 
 from seamless._schema import ConfigError
-from seamless.config import Study, check_run_size, load_study, parse_study
+from seamless.config import Study, check_run_size, load_study
 from seamless.config import sweep as _sweep
 from seamless.design import Design
 
@@ -86,19 +86,11 @@ def simulate(study: Study | Design | dict, trials: int | None = None, seed: int 
 
 def open(folder: str | Path) -> SimulationResult:  # noqa: A001 (the name a user expects: sl.open)
     """The result of a run saved in ``folder`` (``trials.parquet`` and ``summary.parquet``)."""
-    import pyarrow.parquet as pq
-
-    from seamless.run.output import SUMMARY_FILE, TRIALS_FILE
+    from seamless.run.output import read_results
 
     folder = Path(folder)
-    missing = [name for name in (TRIALS_FILE, SUMMARY_FILE) if not (folder / name).is_file()]
-    if missing:
-        raise FileNotFoundError(f"{folder}: not a results folder (no {' or '.join(missing)})")
-    summary = pq.read_table(folder / SUMMARY_FILE)
-    metadata = {k.decode(): v.decode() for k, v in (summary.schema.metadata or {}).items()}
-    study = parse_study(metadata["config"], metadata["config_name"])
-    study = study.select(metadata["scenarios"].split("\n"))
-    return SimulationResult(study, summary.to_pylist(), metadata, [], folder)
+    study, rows, metadata = read_results(folder)
+    return SimulationResult(study, rows, metadata, [], folder)
 
 
 class SimulationResult:

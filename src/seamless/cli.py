@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import errno
 import json
-import math
 import os
 import signal
 import sys
@@ -137,6 +136,7 @@ def _report(argv: list[str]) -> int:
 def _boundaries(argv: list[str]) -> int:
     from seamless._schema import ConfigError, number
     from seamless.design import MIN_ALPHA
+    from seamless.run.output import json_safe
     from seamless.run.tables import boundaries_report
     from seamless.stats.boundaries import efficacy_bounds
     from seamless.stats.spending import Spending
@@ -156,13 +156,8 @@ def _boundaries(argv: list[str]) -> int:
         message = str(err).replace("information_rates", "--info-rates").replace("efficacy_looks", "--efficacy-looks")
         raise UsageError(message) from None
     if args.json:
-        finite = lambda values: [float(v) if math.isfinite(v) else None for v in values]  # noqa: E731
-        print(json.dumps({
-            "information_rates": [float(t) for t in bounds.information_rates],
-            "efficacy_bounds": finite(bounds.efficacy_bounds),
-            "nominal_p": finite(bounds.nominal_p),
-            "cumulative_alpha": finite(bounds.cumulative_alpha),
-        }))
+        fields = ("information_rates", "efficacy_bounds", "nominal_p", "cumulative_alpha")
+        print(json.dumps(json_safe({name: getattr(bounds, name).tolist() for name in fields}), allow_nan=False))
     else:
         print(boundaries_report(bounds))
     return 0
@@ -174,6 +169,7 @@ def _simulate(argv: list[str]) -> int:
         os.environ["NUMBA_CACHE_DIR"] = str(args.numba_cache_dir.resolve())  # read when numba is imported
     import seamless as sl
     from seamless.config import check_folder_name
+    from seamless.run.output import json_safe
     from seamless.run.progress import Progress
     from seamless.run.runner import BackendUnavailable
     from seamless.run.store import FolderBusy, StoreMismatch
@@ -207,22 +203,11 @@ def _simulate(argv: list[str]) -> int:
     except Terminated:
         raise Interrupted(f"terminated; {kept}", EXIT_TERMINATED) from None
     if args.json:
-        print(json.dumps(_json_safe(result.rows), allow_nan=False))
+        print(json.dumps(json_safe(result.rows), allow_nan=False))
     elif not args.quiet:
         print(result.text() + "\n")
         print("wrote " + ", ".join(str(out_dir / name) for name in ("trials.parquet", "summary.parquet")))
     return 0
-
-
-def _json_safe(value):
-    """Strict JSON: NaN and infinities (a standard error of one trial, a missing bound) as null."""
-    if isinstance(value, dict):
-        return {key: _json_safe(v) for key, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_json_safe(v) for v in value]
-    if hasattr(value, "dtype") and hasattr(value, "item"):  # a numpy scalar
-        value = value.item()
-    return None if isinstance(value, float) and not math.isfinite(value) else value
 
 
 def main(argv: list[str] | None = None) -> int:

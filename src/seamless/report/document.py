@@ -16,8 +16,9 @@ import json
 import math
 import shlex
 from pathlib import Path
+from typing import NamedTuple
 
-from seamless.run.output import SUMMARY_FILE, TRIALS_FILE
+from seamless.run.output import SUMMARY_FILE, TRIALS_FILE, json_safe
 
 __all__ = ["ReportError", "REPORT_FILE", "write_report", "report_html"]
 
@@ -38,28 +39,40 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _read(folder: Path):
-    """The run saved in ``folder`` with its trials loaded, checked to be whole and of this version."""
-    import pyarrow as pa
+class Run(NamedTuple):
+    """What a report is made of: the run's study, summary and trials (DataFrames) and metadata."""
 
-    from seamless.api import open as open_result
+    study: object
+    summary: object
+    trials: object
+    metadata: dict[str, str]
+
+
+def _read(folder: Path) -> Run:
+    """The run saved in ``folder``, checked to be whole and of this version."""
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from seamless.run.output import read_results
 
     for name in (TRIALS_FILE, SUMMARY_FILE):
         if not (folder / name).is_file():
             raise ReportError(f"{folder}: not a results folder (no {name}); run simulate first")
     try:
-        result = open_result(folder)
-        trials = result.trials()
+        study, rows, metadata = read_results(folder)
+        trials = pq.read_table(folder / TRIALS_FILE).to_pandas()
     except (pa.ArrowException, OSError, ValueError, KeyError) as err:
         raise ReportError(f"{folder}: the results cannot be read ({type(err).__name__}: "
                           f"{str(err).splitlines()[0] if str(err) else 'damaged file'}); run simulate again") from None
-    missing = [c for c in _NEEDED if c not in result.summary().columns]
+    summary = pd.DataFrame(rows)
+    missing = [c for c in _NEEDED if c not in summary.columns]
     if missing:
-        raise ReportError(f"{folder}: results of seamless {result.metadata.get('seamless_version', '?')} lack "
+        raise ReportError(f"{folder}: results of seamless {metadata.get('seamless_version', '?')} lack "
                           f"{', '.join(missing)}; run simulate again with this version")
-    if not result.rows or trials.empty:
+    if not rows or trials.empty:
         raise ReportError(f"{folder}: the run holds no trials")
-    return result, trials
+    return Run(study, summary.set_index("scenario"), trials, metadata)
 
 
 def write_report(folder: str | Path, out: str | Path | None = None) -> Path:
@@ -68,9 +81,9 @@ def write_report(folder: str | Path, out: str | Path | None = None) -> Path:
     from seamless.run.store import write_atomically
 
     folder = Path(folder)
-    result, trials = _read(folder)
+    run = _read(folder)
     hashes = {name: _sha256(folder / name) for name in (TRIALS_FILE, SUMMARY_FILE)}
-    page = report_html(result, trials, hashes)
+    page = report_html(run, hashes)
     out = Path(out) if out is not None else folder / REPORT_FILE
     write_atomically(out, lambda handle: handle.write(page.encode()))
     return out
@@ -79,21 +92,21 @@ def write_report(folder: str | Path, out: str | Path | None = None) -> Path:
 # --- the page
 
 
-def report_html(result, trials, hashes: dict[str, str]) -> str:
-    design = result.study.scenarios[0].design
-    summary = result.summary()
+def report_html(run: Run, hashes: dict[str, str]) -> str:
+    design, summary, trials, meta = run.study.scenarios[0].design, run.summary, run.trials, run.metadata
     sections = [
         _section("The design", _design_words(design) + _design_tables(design)),
         _section("Operating characteristics", _characteristics(summary, design) + _selection_bias(summary, trials)),
         _section("Figures", _figures(summary, trials, design)),
-        _section("Provenance", _provenance(result, hashes)),
+        _section("Provenance", _provenance(meta, hashes)),
     ]
-    title = f"Simulation report: {result.study.name}"
-    data = json.dumps(_json_safe(result.rows), allow_nan=False).replace("</", "<\\/")
+    title = f"Simulation report: {run.study.name}"
+    rows = summary.reset_index().to_dict("records")
+    data = json.dumps(json_safe(rows), allow_nan=False).replace("</", "<\\/")
     return (f"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{_e(title)}</title>"
             f"<style>{_CSS}</style></head><body>\n<h1>{_e(title)}</h1>\n"
-            f"<p>{len(result.rows)} scenario(s), {result.trials_per_scenario:,} simulated trials each, seed "
-            f"{result.seed}; seamless {_e(result.metadata.get('seamless_version', '?'))}. Every estimate is "
+            f"<p>{len(rows)} scenario(s), {int(meta['trials_per_scenario']):,} simulated trials each, seed "
+            f"{meta['seed']}; seamless {_e(meta.get('seamless_version', '?'))}. Every estimate is "
             "given with its Monte Carlo standard error (±) and 95% interval.</p>\n"
             + "\n".join(sections)
             + f"\n<script type=\"application/json\" id=\"summary-data\">{data}</script>\n"
@@ -125,16 +138,6 @@ def _table(header: list, rows: list[list], caption: str | None = None) -> str:
     body = "".join("<tr>" + "".join(f"<td>{_e(c)}</td>" for c in row) + "</tr>" for row in rows)
     cap = f"<caption>{_e(caption)}</caption>" if caption else ""
     return f"<table>{cap}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-
-
-def _json_safe(value):
-    if isinstance(value, dict):
-        return {k: _json_safe(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_json_safe(v) for v in value]
-    if hasattr(value, "item") and hasattr(value, "dtype"):
-        value = value.item()
-    return None if isinstance(value, float) and not math.isfinite(value) else value
 
 
 # --- the design
@@ -297,12 +300,11 @@ def _figures(summary, trials, design) -> list[str]:
     return parts
 
 
-def _provenance(result, hashes) -> list[str]:
+def _provenance(meta: dict[str, str], hashes) -> list[str]:
     import numba
     import numpy
     import pyarrow
 
-    meta = result.metadata
     name = meta.get("config_name", "config")
     chosen = "".join(f" --scenario {shlex.quote(s)}" for s in meta.get("scenarios", "").split("\n"))
     command = (f"simulate {shlex.quote(name + '.toml')} --trials {meta['trials_per_scenario']} --seed {meta['seed']}"

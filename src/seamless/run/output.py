@@ -10,6 +10,7 @@ saving it later writes the same files.
 
 from __future__ import annotations
 
+import math
 import shutil
 from pathlib import Path
 
@@ -19,7 +20,8 @@ from seamless.run.store import RunLock, publish, staging_folder
 from seamless.sim.engine import StopReason, TrialOutputs
 from seamless.sim.kernel_design import KernelDesign
 
-__all__ = ["trials_table", "ResultWriter", "ResultTables", "write_results", "TRIALS_FILE", "SUMMARY_FILE"]
+__all__ = ["trials_table", "ResultWriter", "ResultTables", "json_safe", "read_results", "write_results", "TRIALS_FILE",
+           "SUMMARY_FILE"]
 
 TRIALS_FILE, SUMMARY_FILE = "trials.parquet", "summary.parquet"
 #: Stop reasons as text, indexed by their code.
@@ -135,6 +137,34 @@ class ResultTables:
 
     def __exit__(self, *exc):
         return False
+
+
+def json_safe(value):
+    """Rows as strict JSON values: NaN and infinities (a standard error of one trial, a look without
+    a bound) as None, numpy scalars as Python numbers."""
+    if isinstance(value, dict):
+        return {key: json_safe(v) for key, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_safe(v) for v in value]
+    if hasattr(value, "dtype") and hasattr(value, "item"):
+        value = value.item()
+    return None if isinstance(value, float) and not math.isfinite(value) else value
+
+
+def read_results(folder: Path):
+    """The metadata (text keys and values) and the summary rows of the results in ``folder``, and the
+    study they are of; FileNotFoundError when it holds none."""
+    import pyarrow.parquet as pq
+
+    from seamless.config import parse_study
+
+    missing = [name for name in (TRIALS_FILE, SUMMARY_FILE) if not (folder / name).is_file()]
+    if missing:
+        raise FileNotFoundError(f"{folder}: not a results folder (no {' or '.join(missing)})")
+    summary = pq.read_table(folder / SUMMARY_FILE)
+    metadata = {k.decode(): v.decode() for k, v in (summary.schema.metadata or {}).items()}
+    study = parse_study(metadata["config"], metadata["config_name"]).select(metadata["scenarios"].split("\n"))
+    return study, summary.to_pylist(), metadata
 
 
 def write_results(folder: Path, metadata: dict[str, str], trial_tables, summary_rows: list[dict]) -> list[Path]:
