@@ -58,8 +58,12 @@ def run_study(study: Study, seed: int, trials: int, out_dir: Path | None = None,
         remove_stale_temporaries(out_dir)
         store = ChunkStore(out_dir, study.text, seed, trials, study.chunk_trials, __version__)
         store.open(fresh)
-        run = _run(study, kernels, seed, trials, ResultWriter(out_dir, run_metadata(study, seed, trials)), store,
-                   executor, progress)
+        try:
+            run = _run(study, kernels, seed, trials, ResultWriter(out_dir, run_metadata(study, seed, trials)),
+                       store, executor, progress)
+        except ConfigError:  # the design cannot be simulated after all: nothing of it is kept
+            store.clear()
+            raise
         store.clear()
     return run
 
