@@ -8,7 +8,7 @@ import pytest
 from numpy.testing import assert_allclose
 from scipy.stats import multivariate_normal, norm
 
-from seamless.stats.boundaries import CrossingProbabilities, crossing_probabilities, efficacy_bounds
+from seamless.stats.boundaries import CrossingProbabilities, _check_spending, crossing_probabilities, efficacy_bounds
 from seamless.stats.spending import Spending
 
 REFERENCE = Path(__file__).parent / "reference" / "boundaries.json"
@@ -303,6 +303,102 @@ def test_crossing_probabilities_match_monte_carlo(rates, efficacy, futility, dri
         p = getattr(exact, name)
         standard_error = np.sqrt(p * (1 - p) / draws) + 1 / draws
         assert np.all(np.abs(getattr(simulated, name) - p) <= 4 * standard_error), name
+
+
+# --- limits of the recursion: designs beyond them are refused, bounds within them spend the alpha
+
+
+def _genz_spent(rates, bounds, points_per_look):
+    """Alpha the bounds spend by each look, independently of the recursion: the sum of the first-crossing
+    probabilities P(Z_i < b_i for i < j, Z_j >= b_j), corr(Z_i, Z_j) = sqrt(t_i/t_j), by scipy's multivariate
+    normal CDF (Genz) with a fixed seed; ``points_per_look`` times the dimension lattice points each."""
+    rates, bounds = np.asarray(rates, dtype=float), np.asarray(bounds, dtype=float)
+    crossing = np.zeros(rates.size)
+    for j in range(rates.size):
+        t = rates[: j + 1]
+        correlation = np.sqrt(np.minimum.outer(t, t) / np.maximum.outer(t, t))
+        normal = multivariate_normal(np.zeros(j + 1), correlation, seed=20240611, maxpts=points_per_look * (j + 1),
+                                     abseps=1e-9, releps=0)
+        crossing[j] = normal.cdf(np.r_[bounds[:j], np.inf], lower_limit=np.r_[np.full(j, -np.inf), bounds[j]])
+    return np.cumsum(crossing)
+
+
+CLOSE_MESSAGE = (r"^information_rates: consecutive rates must differ by at least 1% of the later one "
+                 r"\(the recursive integration is not accurate below that\), got ")
+LOOKS_LIMIT_MESSAGE = r"^information_rates: at most 20 looks \(the recursive integration is verified up to that\), got "
+
+
+@pytest.mark.parametrize(
+    ("rates", "message"),
+    [
+        # the audit's cases: the recursion gave a final bound of 2.399 (alpha 0.0083 spent), 5.296, and -10
+        pytest.param([0.3, 0.300001, 1.0], CLOSE_MESSAGE + r"0\.3 and 0\.300001$", id="audit-1e-6-apart"),
+        pytest.param([0.3, 0.3000000000000001, 1.0], CLOSE_MESSAGE + r"0\.3 and 0\.3000000000000001$",
+                     id="audit-1-ulp-apart"),
+        pytest.param(np.arange(1, 1001) / 1000, LOOKS_LIMIT_MESSAGE + "1000$", id="audit-1000-looks"),
+        pytest.param([0.2971, 0.3, 1.0], CLOSE_MESSAGE + r"0\.2971 and 0\.3$", id="0.97%-apart"),
+        pytest.param([0.1, 0.5, 0.991, 1.0], CLOSE_MESSAGE + r"0\.991 and 1\.0$", id="last-0.9%-apart"),
+        pytest.param(np.arange(1, 22) / 21, LOOKS_LIMIT_MESSAGE + "21$", id="21-looks"),
+    ],
+)
+def test_rates_beyond_the_accurate_recursion_are_refused(rates, message):
+    with pytest.raises(ValueError, match=message) as error:
+        efficacy_bounds(rates)
+    assert "\n" not in str(error.value)
+
+
+@pytest.mark.parametrize(
+    ("rates", "spending", "alpha", "points_per_look"),
+    [
+        pytest.param([0.297, 0.3, 1.0], "obf", 0.025, 100_000, id="smallest-increment-obf"),
+        pytest.param([0.297, 0.3, 1.0], "pocock", 0.1, 100_000, id="smallest-increment-pocock"),
+        pytest.param([0.0495, 0.05, 1.0], "hsd:-4", 0.1, 100_000, id="smallest-increment-early"),
+        pytest.param([0.9801, 0.99, 1.0], "obf", 0.1, 100_000, id="smallest-increments-late"),
+        pytest.param(np.arange(1, 21) / 20, "pocock", 0.025, 10_000, id="20-equal-looks"),
+        pytest.param(0.99 ** np.arange(19, -1, -1), "obf", 0.025, 10_000, id="20-looks-smallest-increments"),
+    ],
+)
+def test_bounds_at_the_limits_spend_the_alpha(rates, spending, alpha, points_per_look):
+    """Within 1e-6 by the independent computation: the recursion is off by < 1e-7 at the limits, scipy's lattice
+    rule by a few 1e-7 at these point counts (it struggles with correlations near 1)."""
+    design = efficacy_bounds(rates, alpha=alpha, spending=spending)
+    spent = _genz_spent(rates, design.efficacy_bounds, points_per_look)
+    assert_allclose(spent, design.cumulative_alpha, rtol=0, atol=1e-6)
+
+
+def test_check_fires_on_the_bounds_the_recursion_gave_for_close_rates():
+    rates = np.array([0.3, 0.300001, 1.0])
+    spent = np.r_[Spending.parse("obf").cumulative(rates[:2], 0.025), 0.025]
+    old_bounds = np.array([3.928572542625872, 3.933796150245925, 2.3986734206003035])  # now refused
+    message = (r"^information_rates: the efficacy bounds could not be computed accurately for these information "
+               r"rates \(0\.3, 0\.300001, 1\.0\): they spend 0\.008\d+ of alpha by look 3, not 0\.025$")
+    with pytest.raises(ValueError, match=message) as error:
+        _check_spending(rates, old_bounds, spent)
+    assert "\n" not in str(error.value)
+
+
+@pytest.mark.parametrize(
+    ("rates", "look"),
+    [([0.3, 0.75, 1.0], 1), ([0.3, 0.75, 1.0], 2), ([0.3, 0.75, 1.0], 3),
+     (np.arange(1, 21) / 20, 1), (np.arange(1, 21) / 20, 20)],
+)
+def test_check_passes_the_computed_bounds_and_fires_on_a_wrong_one(rates, look):
+    design = efficacy_bounds(rates, spending="pocock")
+    rates, bounds, spent = design.information_rates, design.efficacy_bounds, design.cumulative_alpha
+    _check_spending(rates, bounds, spent)
+    wrong = bounds.copy()
+    wrong[look - 1] -= 0.02  # Pocock bounds are near 2.5: the look spends about 3e-4 more than planned
+    with pytest.raises(ValueError, match=rf"by look {look}, not "):
+        _check_spending(rates, wrong, spent)
+
+
+def test_check_ignores_looks_without_efficacy():
+    design = efficacy_bounds([0.25, 0.5, 0.75, 1.0], spending="pocock", efficacy_looks=[2, 4])
+    _check_spending(design.information_rates, design.efficacy_bounds, design.cumulative_alpha)
+    wrong = design.efficacy_bounds.copy()
+    wrong[1] += 0.05
+    with pytest.raises(ValueError, match=r"by look 2, not "):
+        _check_spending(design.information_rates, wrong, design.cumulative_alpha)
 
 
 # --- errors: one line naming the argument and what is allowed
