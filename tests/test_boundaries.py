@@ -371,7 +371,7 @@ def test_check_fires_on_the_bounds_the_recursion_gave_for_close_rates():
     spent = np.r_[Spending.parse("obf").cumulative(rates[:2], 0.025), 0.025]
     old_bounds = np.array([3.928572542625872, 3.933796150245925, 2.3986734206003035])  # now refused
     message = (r"^information_rates: the efficacy bounds could not be computed accurately for these information "
-               r"rates \(0\.3, 0\.300001, 1\.0\): they spend 0\.008\d+ of alpha by look 3, not 0\.025$")
+               r"rates \(0\.3, 0\.300001, 1\.0\): they spend 0\.0\d+ of alpha by look 3, not 0\.025$")
     with pytest.raises(ValueError, match=message) as error:
         _check_spending(rates, old_bounds, spent)
     assert "\n" not in str(error.value)
