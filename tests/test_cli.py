@@ -91,6 +91,8 @@ BAD_BOUNDARIES = [
     ("alpha_zero", ["--info-rates", "0.3,1", "--alpha", "0"], ["--alpha", "[1e-06, 0.5)"]),
     ("alpha_half", ["--info-rates", "0.3,1", "--alpha", "0.5"], ["--alpha", "[1e-06, 0.5)"]),
     ("alpha_tiny", ["--info-rates", "0.3,1", "--alpha", "1e-17"], ["--alpha", "[1e-06, 0.5)", "1e-17"]),
+    ("spending_overflow", ["--info-rates", "0.3,1", "--spending", "hsd:-1000"], ["--spending", "gamma in [-30, 30]"]),
+    ("rates_too_close", ["--info-rates", "0.3,0.300001,1"], ["--info-rates", "at least 1%", "0.300001"]),
     ("alpha_not_a_number", ["--info-rates", "0.3,1", "--alpha", "abc"], ["--alpha"]),
     ("unknown_spending", ["--info-rates", "0.3,1", "--spending", "obrien"], ["--spending", "obf, pocock", "'obrien'"]),
     ("efficacy_looks_out_of_range", ["--info-rates", "0.3,0.75,1", "--efficacy-looks", "2,4"], ["1..3"]),

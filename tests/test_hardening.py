@@ -193,6 +193,7 @@ def test_07_dose_names_whose_columns_would_clash_are_refused(default_study):
     ("outcome.control_median_months", 1e308, "[0.01, 1200] months"),
     ("selection.followup_months", 1e308, "selection.followup_months: must be in [0, 1200]"),
     ("analysis.alpha", 1e-17, "analysis.alpha: must be in [1e-06, 0.5)"),
+    ("analysis.spending", "hsd:-1000", "analysis.spending: spending hsd needs gamma in [-30, 30], got -1000.0"),
     ("stage2.patients", 2_000_000_000, "stage2.patients: must be <= 1,000,000"),
 ])
 def test_09_10_values_beyond_the_documented_ranges_are_refused(default_study, path, value, fragment):

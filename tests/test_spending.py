@@ -37,7 +37,7 @@ def test_str_round_trips(text):
 
 
 @pytest.mark.parametrize(
-    "text", ["", "xyz", "obf:1", "pocock:", "hsd", "hsd:", "hsd:abc", "hsd:nan", "hsd:inf", "kd:0", "kd:-1", "kd"]
+    "text", ["", "xyz", "obf:1", "pocock:", "hsd", "hsd:", "hsd:abc", "hsd:nan", "hsd:inf", "kd"]
 )
 def test_parse_rejects_unknown_or_malformed(text):
     with pytest.raises(ValueError, match=r"^spending must be one of obf, pocock, hsd:<gamma>.*kd:<rho>") as error:
@@ -52,7 +52,10 @@ def test_parse_rejects_unknown_or_malformed(text):
         (SpendingKind.OBRIEN_FLEMING, 1.0, "spending obf takes no parameter"),
         (SpendingKind.HWANG_SHIH_DECANI, None, "spending hsd needs a finite parameter"),
         (SpendingKind.HWANG_SHIH_DECANI, math.nan, "spending hsd needs a finite parameter"),
-        (SpendingKind.KIM_DEMETS, 0.0, "spending kd needs rho > 0"),
+        (SpendingKind.KIM_DEMETS, 0.0, r"spending kd needs rho in \(0, 30\], got 0.0"),
+        (SpendingKind.KIM_DEMETS, -1.0, r"spending kd needs rho in \(0, 30\], got -1.0"),
+        (SpendingKind.KIM_DEMETS, 31.0, r"spending kd needs rho in \(0, 30\], got 31.0"),
+        (SpendingKind.HWANG_SHIH_DECANI, -1000.0, r"spending hsd needs gamma in \[-30, 30\], got -1000.0"),
         ("obf", None, "spending kind must be a SpendingKind"),
     ],
 )

@@ -21,7 +21,9 @@ import numpy as np
 
 __all__ = ["Spending", "SpendingKind"]
 
-_ALLOWED = "obf, pocock, hsd:<gamma> (gamma real), kd:<rho> (rho > 0)"
+#: Parameter ranges: beyond them the spending functions overflow or spend all alpha at once.
+MAX_GAMMA, MAX_RHO = 30.0, 30.0
+_ALLOWED = f"obf, pocock, hsd:<gamma> (gamma in [-{MAX_GAMMA:g}, {MAX_GAMMA:g}]), kd:<rho> (rho in (0, {MAX_RHO:g}])"
 
 
 class SpendingKind(enum.Enum):
@@ -52,8 +54,10 @@ class Spending:
             return
         if self.parameter is None or not math.isfinite(self.parameter):
             raise ValueError(f"spending {self.kind.value} needs a finite parameter, got {self.parameter!r}")
-        if self.kind is SpendingKind.KIM_DEMETS and self.parameter <= 0:
-            raise ValueError(f"spending kd needs rho > 0, got {self.parameter!r}")
+        if self.kind is SpendingKind.KIM_DEMETS and not 0 < self.parameter <= MAX_RHO:
+            raise ValueError(f"spending kd needs rho in (0, {MAX_RHO:g}], got {self.parameter!r}")
+        if self.kind is SpendingKind.HWANG_SHIH_DECANI and abs(self.parameter) > MAX_GAMMA:
+            raise ValueError(f"spending hsd needs gamma in [-{MAX_GAMMA:g}, {MAX_GAMMA:g}], got {self.parameter!r}")
         object.__setattr__(self, "parameter", float(self.parameter))
 
     @classmethod
@@ -75,7 +79,7 @@ class Spending:
             parameter = float(value)
         except ValueError:
             raise error from None
-        if not math.isfinite(parameter) or (kind is SpendingKind.KIM_DEMETS and parameter <= 0):
+        if not math.isfinite(parameter):
             raise error
         return cls(kind, parameter)
 
