@@ -34,7 +34,7 @@ from seamless._jit import sources_digest
 from seamless.sim.engine import TrialOutputs
 
 __all__ = ["ChunkStore", "StoreMismatch", "FolderBusy", "RunLock", "write_atomically", "staging_folder",
-           "remove_stale_temporaries"]
+           "publish", "remove_stale_temporaries"]
 
 MANIFEST, CHUNKS = "manifest.json", "chunks"
 _TEMPORARY = ".tmp"  # suffix of every temporary file and staging folder the package makes
