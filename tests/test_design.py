@@ -180,3 +180,15 @@ def test_replace_path_errors_name_the_path(design):
 def test_kernels_take_only_checked_designs(design):
     with pytest.raises(TypeError):
         kernel_design(design.to_dict())
+
+
+def test_looks_beyond_the_bounds_limits_are_refused_by_the_key_they_come_from(design):
+    with pytest.raises(sl.ConfigError, match=r"^analysis.information_rates: consecutive rates must differ by at "
+                                             r"least 1% of the later one .* got 0.3 and 0.300001$"):
+        design.replace({"analysis.information_rates": [0.3, 0.300001, 1.0]})
+    tables = design.to_dict()
+    del tables["analysis"]["information_rates"]
+    tables["analysis"].update(events=[100, 101, 200], selection_information=0.1)
+    with pytest.raises(sl.ConfigError, match=r"^analysis.events: consecutive rates .* got 0.5 and 0.505 \(the "
+                                             r"information rates are the events over the last look's: 0.5, 0.505, 1\)"):
+        Design.from_dict(tables)

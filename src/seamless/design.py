@@ -21,6 +21,7 @@ from dataclasses import dataclass, field, fields, is_dataclass
 from seamless._schema import REQUIRED, ConfigError, Table, choice, integer, list_of, number, string
 from seamless.sim.outcome import Outcome, read_outcome
 from seamless.sim.selection import Rule, read_rule
+from seamless.stats.boundaries import check_information_rates
 from seamless.stats.spending import Spending
 
 __all__ = [
@@ -380,6 +381,7 @@ def _analysis(t: Table, stage1: Stage1, stage2: Stage2) -> Analysis:
     if len(rates) != looks or rates[-1] != 1.0 or any(b <= a for a, b in zip(rates, rates[1:])):
         raise ConfigError(f"analysis.information_rates: {looks} strictly increasing rates in (0, 1] ending "
                           f"at 1, one per look, got {list(rates)}")
+    _accurate_rates(rates, given="information_rates" in t.table)
     info = rates[0]
     return Analysis(
         events=events,
@@ -396,6 +398,19 @@ def _analysis(t: Table, stage1: Stage1, stage2: Stage2) -> Analysis:
                    what=f"in (0, {info:.4g}), below the first look's information rate"),
             min(0.2, info / 2)),
     )
+
+
+def _accurate_rates(rates, given: bool) -> None:
+    """The bounds' limits on the looks (`seamless.stats.boundaries.check_information_rates`), named by the
+    key the rates come from."""
+    try:
+        check_information_rates(rates)
+    except ValueError as err:
+        reason = str(err).split(": ", 1)[1]
+        if given:
+            raise ConfigError(f"analysis.information_rates: {reason}") from None
+        raise ConfigError(f"analysis.events: {reason} (the information rates are the events over the last "
+                          f"look's: {', '.join(f'{r:.4g}' for r in rates)})") from None
 
 
 def _read(tables: dict) -> dict:

@@ -19,7 +19,8 @@ import numpy as np
 from seamless.stats.normal import normal_cdf_array
 from seamless.stats.spending import Spending
 
-__all__ = ["CrossingProbabilities", "GroupSequentialBounds", "crossing_probabilities", "efficacy_bounds"]
+__all__ = ["CrossingProbabilities", "GroupSequentialBounds", "check_information_rates", "crossing_probabilities",
+           "efficacy_bounds"]
 
 #: Grid size parameter r of Jennison & Turnbull (2000, sec. 19.2): about 12r Simpson nodes per look.
 _GRID_SIZE = 64
@@ -187,9 +188,10 @@ def _validated_rates(information_rates) -> np.ndarray:
     return rates
 
 
-def _accurate_rates(rates: np.ndarray) -> np.ndarray:
-    """``rates`` if the recursion is accurate for them: at most _MAX_LOOKS looks, consecutive rates at least
-    _MIN_RELATIVE_INCREMENT of the later one apart; ValueError otherwise."""
+def check_information_rates(rates) -> np.ndarray:
+    """``rates`` (increasing) if the recursion is accurate for them: at most _MAX_LOOKS looks, consecutive
+    rates at least _MIN_RELATIVE_INCREMENT of the later one apart; ValueError otherwise."""
+    rates = np.asarray(rates, dtype=float)
     if rates.size > _MAX_LOOKS:
         raise ValueError(f"information_rates: at most {_MAX_LOOKS} looks (the recursive integration is verified up "
                          f"to that), got {rates.size}")
@@ -247,7 +249,7 @@ def efficacy_bounds(
     for at most 20 looks with consecutive rates at least 1% of the later one apart (others raise ValueError), and the
     alpha the bounds spend is checked on a finer grid before they are returned.
     """
-    rates = _accurate_rates(_validated_rates(information_rates))
+    rates = check_information_rates(_validated_rates(information_rates))
     if not 0.0 < alpha < 0.5:
         raise ValueError(f"alpha must be in (0, 0.5), got {alpha!r}")
     if isinstance(spending, str):
