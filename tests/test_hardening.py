@@ -19,21 +19,15 @@ import seamless
 import seamless as sl
 from seamless.cli import main
 from seamless.config import parse_study
+from seamless.run.output import SUMMARY_FILE, TRIALS_FILE
 from seamless.run.runner import chunk_seed
 from seamless.run.simulation import check_finite
 from seamless.run.store import ChunkStore, FolderBusy, RunLock, write_atomically
 from seamless.sim.engine import run_chunk
 from seamless.sim.kernel_design import kernel_design
 
-FILES = ("trials.parquet", "summary.parquet")
+FILES = (TRIALS_FILE, SUMMARY_FILE)
 
-
-@pytest.fixture
-def small(tmp_path, default_text):
-    """The default config with 100-trial chunks, as a file."""
-    path = tmp_path / "small.toml"
-    path.write_text(default_text.replace("chunk_trials = 1000", "chunk_trials = 100"))
-    return path
 
 
 def _run(config, out, *flags, trials=300):
@@ -57,18 +51,18 @@ def _one_error_line(capsys, *fragments):
 # --- 1, 2, 4, 5, 8: the output folder
 
 
-def test_01_a_chunks_folder_the_store_did_not_make_is_refused_and_kept(small, tmp_path, capsys):
+def test_01_a_chunks_folder_the_store_did_not_make_is_refused_and_kept(small_config, tmp_path, capsys):
     out = tmp_path / "p"
     (out / "chunks").mkdir(parents=True)
     (out / "chunks" / "notes.txt").write_text("mine")
-    assert _run(small, out) == 2
+    assert _run(small_config, out) == 2
     _one_error_line(capsys, "chunks", "not made by simulate")
-    assert _run(small, out, "--fresh") == 2
+    assert _run(small_config, out, "--fresh") == 2
     assert (out / "chunks" / "notes.txt").read_text() == "mine"
 
 
-def test_01_clearing_deletes_only_what_the_store_wrote(small, tmp_path):
-    study = parse_study(small.read_text(), "small")
+def test_01_clearing_deletes_only_what_the_store_wrote(small_config, tmp_path):
+    study = parse_study(small_config.read_text(), "small")
     store = ChunkStore(tmp_path, study.text, 1, 300, 100, seamless.__version__)
     store.open()
     store.save("null", 0, run_chunk(kernel_design(study["null"]), chunk_seed(1, 0), 5))
@@ -77,51 +71,51 @@ def test_01_clearing_deletes_only_what_the_store_wrote(small, tmp_path):
     assert sorted(p.name for p in store.root.rglob("*")) == ["notes.txt"]
 
 
-def test_02_one_run_per_folder(small, tmp_path, capsys):
+def test_02_one_run_per_folder(small_config, tmp_path, capsys):
     out = tmp_path / "shared"
     with RunLock(out):
         with pytest.raises(FolderBusy):
             with RunLock(out):
                 pass
-        other = subprocess.run([sys.executable, "-m", "seamless.cli", str(small), "--trials", "100", "--out",
+        other = subprocess.run([sys.executable, "-m", "seamless.cli", str(small_config), "--trials", "100", "--out",
                                 str(out), "--scenario", "null"], capture_output=True, text=True)
         assert other.returncode == 3, other.stderr
         assert "in use by another simulate run" in other.stderr and "Traceback" not in other.stderr
         assert not any(out.iterdir())
-    assert _run(small, out) == 0  # the lock goes with its holder
+    assert _run(small_config, out) == 0  # the lock goes with its holder
 
 
-def test_02_two_runs_started_together_never_mix(small, tmp_path):
+def test_02_two_runs_started_together_never_mix(small_config, tmp_path):
     out = tmp_path / "together"
-    command = [sys.executable, "-m", "seamless.cli", str(small), "--trials", "2000", "--scenario", "null",
+    command = [sys.executable, "-m", "seamless.cli", str(small_config), "--trials", "2000", "--scenario", "null",
                "--jobs", "1", "--quiet", "--out", str(out)]
     runs = [subprocess.Popen([*command, "--seed", str(seed)], stderr=subprocess.PIPE, text=True) for seed in (1, 2)]
     codes = [run.wait() for run in runs]
     assert sorted(codes) in ([0, 0], [0, 3]), [run.stderr.read() for run in runs]
     result = sl.open(out)
-    again = sl.simulate(parse_study(small.read_text(), "small"), trials=2000, seed=result.seed,
+    again = sl.simulate(parse_study(small_config.read_text(), "small"), trials=2000, seed=result.seed,
                         scenarios="null", jobs=1)
     assert result.trials_table().equals(again.trials_table())  # the files are wholly the named seed's run
 
 
-def test_04_temporary_files_never_follow_a_planted_symlink(small, tmp_path):
+def test_04_temporary_files_never_follow_a_planted_symlink(small_config, tmp_path):
     out = tmp_path / "o"
     out.mkdir()
     victim = tmp_path / "victim"
     victim.write_text("precious")
     for name in (*FILES, "chunks"):  # the predictable names of the former scheme
         os.symlink(victim, out / f".{name}.tmp-{os.getpid()}")
-    assert _run(small, out) == 0
+    assert _run(small_config, out) == 0
     assert victim.read_text() == "precious"
     target = tmp_path / "file"
     write_atomically(target, lambda handle: handle.write(b"x"))
     assert target.read_bytes() == b"x" and oct(target.stat().st_mode & 0o777) != oct(0o600)
 
 
-def test_05_corrupt_misplaced_and_foreign_chunks_are_simulated_again(small, tmp_path):
-    assert _run(small, tmp_path / "clean") == 0
+def test_05_corrupt_misplaced_and_foreign_chunks_are_simulated_again(small_config, tmp_path):
+    assert _run(small_config, tmp_path / "clean") == 0
     out = tmp_path / "damaged"
-    study = parse_study(small.read_text(), "small")
+    study = parse_study(small_config.read_text(), "small")
     store = ChunkStore(out, study.text, 20261123, 300, 100, seamless.__version__)
     store.open()
     d = kernel_design(study["null"])
@@ -133,19 +127,19 @@ def test_05_corrupt_misplaced_and_foreign_chunks_are_simulated_again(small, tmp_
     flipped = bytearray(paths[2].read_bytes())
     flipped[-300] ^= 0xFF                                                   # one bit flipped in its trials
     paths[2].write_bytes(bytes(flipped))
-    assert _run(small, out) == 0
+    assert _run(small_config, out) == 0
     assert _files(out) == _files(tmp_path / "clean")
     empty = tmp_path / "empty"
     store = ChunkStore(empty, study.text, 20261123, 300, 100, seamless.__version__)
     store.open()
     store._path("null", 0).parent.mkdir(parents=True)
     store._path("null", 0).write_bytes(b"")                                 # zero-length after a power cut
-    assert _run(small, empty) == 0
+    assert _run(small_config, empty) == 0
     assert _files(empty) == _files(tmp_path / "clean")
 
 
-def test_05_a_chunk_of_another_run_is_not_used(small, tmp_path):
-    study = parse_study(small.read_text(), "small")
+def test_05_a_chunk_of_another_run_is_not_used(small_config, tmp_path):
+    study = parse_study(small_config.read_text(), "small")
     d = kernel_design(study["null"])
     seed_one = ChunkStore(tmp_path / "a", study.text, 1, 300, 100, seamless.__version__)
     seed_one.open()
@@ -158,15 +152,15 @@ def test_05_a_chunk_of_another_run_is_not_used(small, tmp_path):
     assert seed_one.load("null", 0) is not None
 
 
-def test_08_a_changed_engine_does_not_resume_old_chunks(small, tmp_path, capsys):
+def test_08_a_changed_engine_does_not_resume_old_chunks(small_config, tmp_path, capsys):
     from seamless._jit import sources_digest
 
-    study = parse_study(small.read_text(), "small")
+    study = parse_study(small_config.read_text(), "small")
     store = ChunkStore(tmp_path, study.text, 20261123, 300, 100, seamless.__version__)
     assert store.manifest["sources_sha256"] == sources_digest()
     store.manifest["sources_sha256"] = "0" * 64  # chunks made by other sources of the same version
     store.open()
-    assert _run(small, tmp_path) == 2
+    assert _run(small_config, tmp_path) == 2
     _one_error_line(capsys, "another run", "sources_sha256", "--fresh")
 
 
@@ -210,9 +204,9 @@ def test_09_non_finite_times_are_never_written(default_study):
         check_finite(out, "null")
 
 
-def test_10_a_design_that_fails_late_leaves_nothing(small, tmp_path, capsys):
+def test_10_a_design_that_fails_late_leaves_nothing(small_config, tmp_path, capsys):
     bad = tmp_path / "late.toml"
-    bad.write_text(small.read_text().replace("information_rates = [0.3, 0.75, 1.0]",
+    bad.write_text(small_config.read_text().replace("information_rates = [0.3, 0.75, 1.0]",
                                              "information_rates = [0.3, 0.300001, 1.0]"))
     out = tmp_path / "o"
     assert _run(bad, out) == 2
@@ -220,13 +214,13 @@ def test_10_a_design_that_fails_late_leaves_nothing(small, tmp_path, capsys):
     assert not out.exists()
 
 
-def test_11_a_run_beyond_the_limits_is_refused_before_planning(small, tmp_path, capsys):
-    assert main([str(small), "--trials", "1000000000000", "--out", str(tmp_path / "o"), "--quiet"]) == 2
+def test_11_a_run_beyond_the_limits_is_refused_before_planning(small_config, tmp_path, capsys):
+    assert main([str(small_config), "--trials", "1000000000000", "--out", str(tmp_path / "o"), "--quiet"]) == 2
     _one_error_line(capsys, "--trials", "at most 100,000,000")
-    assert main([str(small), "--trials", "100000100", "--out", str(tmp_path / "o"), "--quiet"]) == 2
+    assert main([str(small_config), "--trials", "100000100", "--out", str(tmp_path / "o"), "--quiet"]) == 2
     _one_error_line(capsys, "--trials", "at most 100,000,000")
     tiny_chunks = tmp_path / "tiny.toml"
-    tiny_chunks.write_text(small.read_text().replace("chunk_trials = 100", "chunk_trials = 10"))
+    tiny_chunks.write_text(small_config.read_text().replace("chunk_trials = 100", "chunk_trials = 10"))
     assert main([str(tiny_chunks), "--trials", "20000000", "--out", str(tmp_path / "o"), "--quiet"]) == 2
     _one_error_line(capsys, "2,000,000 chunks per scenario, at most 1,000,000", "chunk_trials")
     assert not (tmp_path / "o").exists()
@@ -245,15 +239,15 @@ def test_12_a_huge_sweep_grid_is_refused_at_once(default_text):
 # --- 13-21: command line, signals, messages
 
 
-def test_13_bad_scheduler_and_many_jobs(small, tmp_path, capsys):
-    assert main([str(small), "--scheduler", "notaurl", "--out", str(tmp_path / "o")]) == 2
+def test_13_bad_scheduler_and_many_jobs(small_config, tmp_path, capsys):
+    assert main([str(small_config), "--scheduler", "notaurl", "--out", str(tmp_path / "o")]) == 2
     _one_error_line(capsys, "scheduler", "tcp://HOST:PORT", "'notaurl'")
-    assert _run(small, tmp_path / "many", "--jobs", "1000") == 0  # capped at the cores
+    assert _run(small_config, tmp_path / "many", "--jobs", "1000") == 0  # capped at the cores
 
 
 @pytest.mark.slow
-def test_15_unreachable_scheduler_is_an_environment_failure(small, tmp_path, capsys):
-    assert main([str(small), "--scheduler", "tcp://127.0.0.1:1", "--out", str(tmp_path / "o"), "--quiet"]) == 3
+def test_15_unreachable_scheduler_is_an_environment_failure(small_config, tmp_path, capsys):
+    assert main([str(small_config), "--scheduler", "tcp://127.0.0.1:1", "--out", str(tmp_path / "o"), "--quiet"]) == 3
     line = _one_error_line(capsys, "scheduler tcp://127.0.0.1:1: cannot connect")
     assert "--out" not in line
 
@@ -288,40 +282,40 @@ def test_14_a_signal_keeps_chunks_removes_temporaries_and_stops_workers(default_
     assert not alive, alive
 
 
-def test_14_stale_temporaries_of_a_killed_run_are_removed(small, tmp_path):
+def test_14_stale_temporaries_of_a_killed_run_are_removed(small_config, tmp_path):
     out = tmp_path / "o"
     (out / ".seamless-staging-abc.tmp").mkdir(parents=True)
     (out / ".seamless-staging-abc.tmp" / "trials.parquet").write_bytes(b"x" * 1000)
     (out / ".summary.parquet.x1y2.tmp").write_bytes(b"x")
-    assert _run(small, out) == 0
+    assert _run(small_config, out) == 0
     assert sorted(p.name for p in out.iterdir()) == sorted(FILES)
 
 
-def test_15_a_long_name_is_refused_before_anything_is_made(small, tmp_path, capsys):
+def test_15_a_long_name_is_refused_before_anything_is_made(small_config, tmp_path, capsys):
     config = tmp_path / "long.toml"
-    config.write_text(f'name = "{"n" * 300}"\n' + small.read_text())
+    config.write_text(f'name = "{"n" * 300}"\n' + small_config.read_text())
     os.chdir(tmp_path)
     assert main([str(config), "--trials", "10"]) == 2
     _one_error_line(capsys, "name", "up to 100")
     assert not (tmp_path / "results").exists()
 
 
-def test_15_a_full_disk_is_an_environment_failure(small, tmp_path, capsys):
+def test_15_a_full_disk_is_an_environment_failure(small_config, tmp_path, capsys):
     disk = tmp_path / "disk"
     disk.mkdir()
     mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(disk)], capture_output=True)
     if mounted.returncode != 0:
         pytest.skip(f"cannot mount a small tmpfs here: {mounted.stderr.decode().strip()}")
     try:
-        assert _run(small, disk / "o", trials=3000) == 3
+        assert _run(small_config, disk / "o", trials=3000) == 3
         _one_error_line(capsys, "cannot write results", "No space left on device")
     finally:
         subprocess.run(["umount", str(disk)], check=True)
 
 
-def test_16_17_a_config_named_with_a_space_and_a_byte_order_mark(small, tmp_path):
+def test_16_17_a_config_named_with_a_space_and_a_byte_order_mark(small_config, tmp_path):
     spaced = tmp_path / "my design.toml"
-    spaced.write_bytes(b"\xef\xbb\xbf" + small.read_bytes())
+    spaced.write_bytes(b"\xef\xbb\xbf" + small_config.read_bytes())
     assert _run(spaced, tmp_path / "o") == 0
     assert sl.load(spaced).name == "my design"
 
@@ -343,8 +337,8 @@ def test_19_a_sweep_over_a_key_left_at_its_default(default_text):
     assert [study[n].selection.rule.epsilon for n in study.scenario_names()[3:]] == [0.0, 0.5]
 
 
-def test_20_json_output_is_strict(small, tmp_path, capsys):
-    assert main([str(small), "--trials", "1", "--scenario", "null", "--jobs", "1", "--json",
+def test_20_json_output_is_strict(small_config, tmp_path, capsys):
+    assert main([str(small_config), "--trials", "1", "--scenario", "null", "--jobs", "1", "--json",
                  "--out", str(tmp_path / "o")]) == 0
     text = capsys.readouterr().out
 

@@ -15,42 +15,37 @@ import pytest
 
 from seamless.cli import main
 from seamless.config import parse_study
+from seamless.run.output import SUMMARY_FILE, TRIALS_FILE
 from seamless.run.store import ChunkStore
 from seamless.sim.engine import allocate_outputs
 from seamless.sim.kernel_design import kernel_design
 
-FILES = ("trials.parquet", "summary.parquet")
+FILES = (TRIALS_FILE, SUMMARY_FILE)
 
 
-@pytest.fixture
-def config_path(tmp_path, default_text):
-    path = tmp_path / "small.toml"
-    path.write_text(default_text.replace("chunk_trials = 1000", "chunk_trials = 100"))
-    return path
 
-
-def _run(config_path, out, *flags):
-    assert main([str(config_path), "--trials", "300", "--scenario", "design", "--scenario", "null",
+def _run(small_config, out, *flags):
+    assert main([str(small_config), "--trials", "300", "--scenario", "design", "--scenario", "null",
                  "--out", str(out), "--quiet", *flags]) == 0
     return {name: (out / name).read_bytes() for name in FILES}
 
 
-def test_files_are_identical_with_one_or_two_jobs_on_threads_or_processes(config_path, tmp_path):
-    one = _run(config_path, tmp_path / "one", "--jobs", "1")
-    assert _run(config_path, tmp_path / "two", "--jobs", "2") == one  # threads, the default
-    assert _run(config_path, tmp_path / "loky", "--jobs", "2", "--backend", "loky") == one
+def test_files_are_identical_with_one_or_two_jobs_on_threads_or_processes(small_config, tmp_path):
+    one = _run(small_config, tmp_path / "one", "--jobs", "1")
+    assert _run(small_config, tmp_path / "two", "--jobs", "2") == one  # threads, the default
+    assert _run(small_config, tmp_path / "loky", "--jobs", "2", "--backend", "loky") == one
     assert not (tmp_path / "one" / "chunks").exists()  # chunks are removed once the files are whole
 
 
 @pytest.mark.slow
-def test_dask_cluster_gives_the_local_results(config_path, tmp_path):
+def test_dask_cluster_gives_the_local_results(small_config, tmp_path):
     from dask.distributed import LocalCluster
 
-    local = _run(config_path, tmp_path / "local", "--jobs", "1")
+    local = _run(small_config, tmp_path / "local", "--jobs", "1")
     with LocalCluster(host="127.0.0.1", n_workers=2, threads_per_worker=1, dashboard_address=None) as cluster:
-        remote = _run(config_path, tmp_path / "cluster", "--scheduler", cluster.scheduler_address)
+        remote = _run(small_config, tmp_path / "cluster", "--scheduler", cluster.scheduler_address)
     assert remote == local
-    assert _run(config_path, tmp_path / "own_cluster", "--backend", "dask", "--jobs", "2") == local
+    assert _run(small_config, tmp_path / "own_cluster", "--backend", "dask", "--jobs", "2") == local
 
 
 def _command(config_path, out, *flags):
@@ -82,17 +77,17 @@ def test_killed_run_resumes_to_the_uninterrupted_files(tmp_path, default_text):
         assert (out / name).read_bytes() == (tmp_path / "straight" / name).read_bytes(), name
 
 
-def test_chunks_of_another_run_are_refused_until_fresh(config_path, tmp_path, capsys):
-    config = parse_study(config_path.read_text(), "small")
+def test_chunks_of_another_run_are_refused_until_fresh(small_config, tmp_path, capsys):
+    config = parse_study(small_config.read_text(), "small")
     out = tmp_path / "mixed"
     store = ChunkStore(out, config.text, 99, 300, 100, "0.1.0")
     store.open()
     store.save("design", 0, allocate_outputs(100, kernel_design(config["design"])))
-    assert main([str(config_path), "--trials", "300", "--seed", "1", "--out", str(out), "--quiet"]) == 2
+    assert main([str(small_config), "--trials", "300", "--seed", "1", "--out", str(out), "--quiet"]) == 2
     error = capsys.readouterr().err.strip()
     assert "\n" not in error and "another run" in error and "seed" in error and "--fresh" in error
     assert not (out / "trials.parquet").exists()
-    _run(config_path, out, "--fresh", "--jobs", "1")
+    _run(small_config, out, "--fresh", "--jobs", "1")
     assert (out / "trials.parquet").exists()
 
 
@@ -116,8 +111,8 @@ def _stderr_on_terminal(args, cwd):
     return process.returncode, b"".join(chunks).decode(errors="replace")
 
 
-def test_progress_bar_on_a_terminal_and_silence_when_quiet(config_path, tmp_path):
-    args = [sys.executable, "-m", "seamless.cli", str(config_path), "--trials", "300", "--scenario", "null",
+def test_progress_bar_on_a_terminal_and_silence_when_quiet(small_config, tmp_path):
+    args = [sys.executable, "-m", "seamless.cli", str(small_config), "--trials", "300", "--scenario", "null",
             "--jobs", "1", "--out", str(tmp_path / "p")]
     code, shown = _stderr_on_terminal(args, tmp_path)
     assert code == 0
@@ -130,9 +125,9 @@ def test_progress_bar_on_a_terminal_and_silence_when_quiet(config_path, tmp_path
 
 
 @pytest.mark.slow
-def test_numba_cache_goes_where_asked(config_path, tmp_path):
+def test_numba_cache_goes_where_asked(small_config, tmp_path):
     cache = tmp_path / "numba-cache"
-    result = subprocess.run([sys.executable, "-m", "seamless.cli", str(config_path), "--trials", "2", "--jobs", "2",
+    result = subprocess.run([sys.executable, "-m", "seamless.cli", str(small_config), "--trials", "2", "--jobs", "2",
                              "--scenario", "null", "--out", str(tmp_path / "o"), "--quiet",
                              "--numba-cache-dir", str(cache)], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
@@ -147,9 +142,9 @@ def test_trials_are_written_in_row_groups_of_whole_chunks(tmp_path, default_text
     from seamless.run.output import ROW_GROUP_ROWS
 
     assert ROW_GROUP_ROWS == 10_000  # the sizes below assume it
-    config_path = tmp_path / "groups.toml"
-    config_path.write_text(default_text.replace("chunk_trials = 1000", "chunk_trials = 4000"))
-    assert main([str(config_path), "--trials", "22000", "--scenario", "null", "--jobs", "2",
+    small_config = tmp_path / "groups.toml"
+    small_config.write_text(default_text.replace("chunk_trials = 1000", "chunk_trials = 4000"))
+    assert main([str(small_config), "--trials", "22000", "--scenario", "null", "--jobs", "2",
                  "--out", str(tmp_path / "o"), "--quiet"]) == 0
     trials = pq.ParquetFile(tmp_path / "o" / "trials.parquet")
     sizes = [trials.metadata.row_group(g).num_rows for g in range(trials.num_row_groups)]

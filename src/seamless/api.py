@@ -78,10 +78,11 @@ def simulate(study: Study | Design | dict, trials: int | None = None, seed: int 
             check_backend(backend, scheduler)
         except ValueError as err:
             raise ConfigError(str(err)) from None
+    out = Path(out) if out is not None else None
     pool = contextlib.nullcontext(executor) if executor is not None else executor_for(backend, jobs, scheduler)
     with pool as running:
-        run = run_study(study, seed, trials, Path(out) if out is not None else None, running, fresh, progress)
-    return SimulationResult(study, run.rows, run.metadata, run.trial_tables, Path(out) if out is not None else None)
+        run = run_study(study, seed, trials, out, running, fresh, progress)
+    return SimulationResult(study, run.rows, run.metadata, run.trial_tables, out)
 
 
 def open(folder: str | Path) -> SimulationResult:  # noqa: A001 (the name a user expects: sl.open)

@@ -176,10 +176,9 @@ def _simulate(argv: list[str]) -> int:
 
     try:
         study = sl.load(args.config)
-        study.select(args.scenario)
         out_dir = args.out or Path("results") / check_folder_name(study.name, "the config's name (set name or --out)")
     except sl.ConfigError as err:
-        raise UsageError(f"--scenario: {err}" if str(err).startswith("unknown scenario") else str(err)) from None
+        raise UsageError(str(err)) from None
     kept = (f"completed chunks are kept in {out_dir / 'chunks'}: run the same command again to continue")
     try:
         result = sl.simulate(study, trials=args.trials, seed=args.seed, scenarios=args.scenario, jobs=args.jobs,
@@ -187,10 +186,7 @@ def _simulate(argv: list[str]) -> int:
                              scheduler=args.scheduler, out=out_dir, fresh=args.fresh,
                              progress=Progress(lines=not args.quiet))
     except (sl.ConfigError, StoreMismatch) as err:
-        message = str(err)  # an argument of simulate() is the option of the same name
-        option = message.split(":", 1)[0]
-        raise UsageError(f"--{message}" if option in ("trials", "seed", "jobs", "backend", "scheduler")
-                         else message) from None
+        raise UsageError(_as_option(str(err))) from None
     except (FolderBusy, BackendUnavailable) as err:
         raise EnvironmentFailure(str(err)) from None
     except OSError as err:
@@ -208,6 +204,16 @@ def _simulate(argv: list[str]) -> int:
         print(result.text() + "\n")
         print("wrote " + ", ".join(str(out_dir / name) for name in ("trials.parquet", "summary.parquet")))
     return 0
+
+
+#: Messages about an argument of `seamless.simulate` begin with these; here they name the option.
+_OPTION_MESSAGES = {"trials:": "--trials:", "seed:": "--seed:", "jobs:": "--jobs:", "backend:": "--backend:",
+                    "scheduler:": "--scheduler:", "unknown scenario": "--scenario: unknown scenario"}
+
+
+def _as_option(message: str) -> str:
+    return next((option + message[len(start):] for start, option in _OPTION_MESSAGES.items()
+                 if message.startswith(start)), message)
 
 
 def main(argv: list[str] | None = None) -> int:

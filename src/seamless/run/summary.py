@@ -17,6 +17,7 @@ from statistics import NormalDist
 import numpy as np
 
 from seamless.config import Scenario
+from seamless.design import ESTIMATE_SUFFIXES
 from seamless.sim.engine import StopReason, TrialOutputs
 from seamless.sim.kernel_design import KernelDesign
 
@@ -96,17 +97,21 @@ class SummaryAccumulator:
             else:
                 se = math.sqrt(max(squares - n * mean * mean, 0.0) / (n - 1) / n) if n > 1 else math.nan
                 low, high = mean - _Z95 * se, mean + _Z95 * se
-            row.update({name: mean, f"{name}_se": se, f"{name}_ci_low": low, f"{name}_ci_high": high})
+            row.update(zip(_columns(name), (mean, se, low, high)))
         hr = np.concatenate(self.hr_parts) if self.hr_parts else np.empty(0)
         median = float(np.median(hr)) if hr.size else math.nan
         se = math.sqrt(math.pi / 2) * row["hr_mean_se"]
-        row.update(hr_median=median, hr_median_se=se, hr_median_ci_low=median - _Z95 * se,
-                   hr_median_ci_high=median + _Z95 * se)
+        row.update(zip(_columns("hr_median"), (median, se, median - _Z95 * se, median + _Z95 * se)))
         for dose, hazard_ratio in zip(design.doses, design.outcome.hazard_ratios):
             row[f"hazard_ratio_{dose}"] = float(hazard_ratio)
         row["efficacy_bounds"] = [float(b) if math.isfinite(b) else None for b in d.looks.efficacy_bounds]
         row["parameters"] = json.dumps(_jsonable(design.to_dict()))
         return row
+
+
+def _columns(name: str) -> tuple[str, ...]:
+    """An estimate's columns: itself, its standard error and its 95% interval."""
+    return (name, *(name + suffix for suffix in ESTIMATE_SUFFIXES))
 
 
 def _jsonable(value):
