@@ -12,6 +12,7 @@ from seamless.sim.engine import allocate_outputs, allocate_workspace, simulate_t
 from seamless.sim.kernel_design import kernel_design
 from seamless.sim.patients import allocate_patients, draw_patients
 from seamless.sim.reference import reference_trial
+from seamless.sim.selection import DoseSummaries
 from seamless.sim.stream import new_state
 
 FIELDS_EXACT = ["selected", "stop_look", "stop_reason", "reject", "patients", "cg_events"]
@@ -26,6 +27,17 @@ VARIANTS = {
                                "selection.events": 60, "selection.correlation": "events"},
     "fixed_unadjusted_futility": {"selection.rule": "fixed", "selection.dose": "0.6mg", "selection.futility_z": -0.5,
                                   "selection.adjustment": "none", "analysis.futility_bounds": [0.3, 0.5, -math.inf]},
+    "piecewise_response": {"outcome.piece_starts_months": [0.0, 4.0], "outcome.hazard_ratios": [[1.0, 0.6], 0.8,
+                                                                                                  [1.3, 0.5]],
+                           "endpoints.response_probabilities": [0.3, 0.5, 0.6, 0.25],
+                           "endpoints.response_pfs_correlation": 0.6, "selection.rule": "response"},
+    "piecewise_control_utility_safety": {
+        "outcome.control_median_months": None, "outcome.piece_starts_months": [0.0, 3.0, 9.0],
+        "outcome.control_hazards": [0.12, 0.08, 0.05], "endpoints.response_probabilities": [0.3, 0.4, 0.5, 0.2],
+        "endpoints.toxicity_probabilities": [0.15, 0.25, 0.35, 0.1], "endpoints.response_pfs_correlation": -0.4,
+        "endpoints.response_toxicity_correlation": 0.5, "endpoints.response_months": 4.0,
+        "selection.rule": "utility", "selection.utility_weight": 0.5, "selection.max_toxicity": 0.25,
+        "analysis.mode": "increments"},
 }
 
 
@@ -38,8 +50,10 @@ def _compare(design, n_trials, seed):
     stops = set()
     for trial in range(n_trials):
         draw_patients(state, d.enrolment, raw, scratch)
-        simulate_trial(d, raw, ws, out, 0)
+        simulate_trial(d._replace(user_rule=None), raw, ws, out, 0, d.user_rule)
         want = reference_trial(design, raw)
+        for field in DoseSummaries._fields[3:]:
+            np.testing.assert_array_equal(getattr(out, field)[0], want[field], err_msg=f"trial {trial} {field}")
         for field in FIELDS_EXACT:
             assert getattr(out, field)[0] == want[field], (trial, field)
         for field in FIELDS_CLOSE:

@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 from numba import njit
 
-from seamless.sim.stream import exponential, integer_below, load, new_state, store, uniform
+from seamless.sim.stream import exponential, integer_below, load, new_state, normal, store, uniform
 
-UNIFORM, EXPONENTIAL, INTEGER = 0, 1, 2
+UNIFORM, EXPONENTIAL, INTEGER, NORMAL = 0, 1, 2, 3
 
 
 @njit
@@ -19,6 +19,8 @@ def _draw(state, kinds, bounds):
             values[k], s = uniform(s)
         elif kinds[k] == EXPONENTIAL:
             values[k], s = exponential(s)
+        elif kinds[k] == NORMAL:
+            values[k], s = normal(s)
         else:
             value, s = integer_below(s, bounds[k])
             values[k] = value
@@ -27,15 +29,16 @@ def _draw(state, kinds, bounds):
 
 
 def _numpy_draws(generator, kinds, bounds):
-    return np.array([generator.random() if kind == UNIFORM else generator.standard_exponential()
-                     if kind == EXPONENTIAL else generator.integers(0, bound) for kind, bound in zip(kinds, bounds)])
+    draws = {UNIFORM: lambda bound: generator.random(), EXPONENTIAL: lambda bound: generator.standard_exponential(),
+             NORMAL: lambda bound: generator.standard_normal(), INTEGER: lambda bound: generator.integers(0, bound)}
+    return np.array([draws[kind](bound) for kind, bound in zip(kinds, bounds)])
 
 
 def _mixed_calls(seed, n):
     """Interleaved kinds of draw; integer bounds small (as in block permutations) and up to 2**32 - 1,
     where Lemire's method rejects up to half of its words."""
     rng = np.random.default_rng(seed)
-    kinds = rng.integers(0, 3, n)
+    kinds = rng.integers(0, 4, n)
     bounds = rng.integers(2, 12, n)
     large = rng.random(n) < 0.2
     bounds[large] = rng.integers(2, 2**32, large.sum())
@@ -50,6 +53,8 @@ def test_draws_equal_numpy_sfc64(seed):
     np.testing.assert_array_equal(got, want)
     # The ziggurat's base-layer tail (x > r = 7.697...) was drawn, not only its rectangles.
     assert (got[kinds == EXPONENTIAL] > 7.6971174701310497).sum() > 5
+    # Likewise the normal ziggurat's tail beyond r = 3.654..., on both sides.
+    assert (got[kinds == NORMAL] > 3.6541528853610088).sum() > 5 and (got[kinds == NORMAL] < -3.6541528853610088).sum() > 5
 
 
 def test_the_stream_continues_across_calls():

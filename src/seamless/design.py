@@ -19,19 +19,20 @@ import re
 from dataclasses import dataclass, field, fields, is_dataclass
 
 from seamless._schema import REQUIRED, ConfigError, Table, choice, integer, list_of, number, string
+from seamless.sim.endpoints import Endpoints, read_endpoints
 from seamless.sim.outcome import Outcome, read_outcome
-from seamless.sim.selection import Rule, read_rule
+from seamless.sim.selection import Rule, SelectionRule, read_rule
 from seamless.stats.boundaries import check_information_rates
 from seamless.stats.spending import Spending
 
 __all__ = [
     "ConfigError", "Trigger", "Adjustment", "Correlation", "Mode",
-    "Arms", "Stage1", "Stage2", "StratumFactor", "Accrual", "Outcome", "Rule", "Selection", "Analysis",
+    "Arms", "Stage1", "Stage2", "StratumFactor", "Accrual", "Outcome", "Endpoints", "Rule", "Selection", "Analysis",
     "Design", "SECTIONS", "set_path", "plain_tables",
 ]
 
 #: The tables of a design, in the order they are read.
-SECTIONS = ("arms", "stage1", "stage2", "strata", "accrual", "outcome", "selection", "analysis")
+SECTIONS = ("arms", "stage1", "stage2", "strata", "accrual", "outcome", "endpoints", "selection", "analysis")
 
 #: Ranges that keep every simulated time, count and bound a finite, meaningful number (README, "Limits").
 MAX_PATIENTS, MAX_RATIO, MAX_STRATA = 1_000_000, 100, 1000
@@ -132,6 +133,7 @@ class Design:
     analysis: Analysis
     selection: Selection = Selection()
     strata: tuple[StratumFactor, ...] = ()
+    endpoints: Endpoints = Endpoints()
     #: The tables the design was read from, as given (defaults left out): what `replace` changes.
     source: dict = field(init=False, repr=False, compare=False)
 
@@ -156,7 +158,10 @@ class Design:
         tables["strata"] = {"factor": _plain(self.strata)}
         selection = _plain(self.selection)
         rule = selection.pop("rule", {})
-        tables["selection"] = {**selection, **(rule if isinstance(rule, dict) else {"rule": rule})}
+        rule = rule if isinstance(rule, dict) else {"rule": rule}
+        if "user" in rule:  # a user's rule is named by its label
+            rule["rule"] = rule.pop("user")
+        tables["selection"] = {**selection, **rule}
         return tables
 
     def replace(self, changes: dict) -> Design:
@@ -203,7 +208,7 @@ _PART = re.compile(r"^([A-Za-z_]\w*)(?:\[(\d+)\])?$")
 
 def set_path(tables: dict, full: dict, path: str, value, numeric: bool = False) -> None:
     """Set ``section.key``, ``section.key[i]`` (0-based) or deeper (``strata.factor[0].levels``) in
-    ``tables``; a list or table it lacks (a default) is taken from ``full``, the design's explicit
+    ``tables`` (None removes the key); a list or table it lacks (a default) is taken from ``full``, the design's explicit
     tables. ``numeric``: the parameter must be a number (sweeps). Keys the design lacks are left to its
     reader to refuse, with the closest known one."""
     node, known = tables, full
@@ -226,6 +231,9 @@ def set_path(tables: dict, full: dict, path: str, value, numeric: bool = False) 
             if last:
                 if numeric and (isinstance(known, bool) or not isinstance(known, (int, float))):
                     raise ConfigError(f"'{path}' is not a numeric parameter")
+                if value is None:  # the key's default, or none (control_median_months beside control_hazards)
+                    node.pop(key, None)
+                    continue
                 node[key] = value
             else:
                 node = node.setdefault(key, {})
@@ -426,10 +434,22 @@ def _read(tables: dict) -> dict:
         strata=_strata(t["strata"]),
         accrual=_accrual(t["accrual"]),
         outcome=read_outcome(t["outcome"], n_doses),
+        endpoints=read_endpoints(t["endpoints"], n_doses),
         selection=_selection(t["selection"], arms, stage1),
         analysis=_analysis(t["analysis"], stage1, stage2),
     )
     for table in t.values():
         table.close()
     top.close()
+    _observed_by_rule(sections["selection"].rule, sections["endpoints"])
     return sections
+
+
+def _observed_by_rule(rule: Rule, endpoints: Endpoints) -> None:
+    """A rule on response or toxicity needs them modelled."""
+    needs = {SelectionRule.RESPONSE: ("response_probabilities",),
+             SelectionRule.UTILITY: ("response_probabilities", "toxicity_probabilities")}.get(rule.rule, ())
+    missing = [key for key in needs if getattr(endpoints, key) is None]
+    if missing:
+        raise ConfigError(f"selection.rule: '{rule.rule.name.lower()}' needs endpoints.{missing[0]} (a probability "
+                          "per arm: doses, then control)")

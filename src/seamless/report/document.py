@@ -170,12 +170,18 @@ def _design_words(design) -> list[str]:
     return [f"<p>{_e(words)}</p>"]
 
 
+def _hazard_ratio(value) -> str:
+    """One hazard ratio, or one per piece (piece by piece)."""
+    return " then ".join(f"{h:g}" for h in value) if isinstance(value, tuple) else f"{value:g}"
+
+
 def _design_tables(design) -> list[str]:
     from seamless.stats.boundaries import efficacy_bounds
 
     a, an = design.arms, design.analysis
     out = [_table(["arm", "stage-1 ratio", "hazard ratio vs control (first scenario)"],
-                  [[d, r, f"{h:g}"] for d, r, h in zip(a.doses, design.stage1.ratio, design.outcome.hazard_ratios)]
+                  [[d, r, _hazard_ratio(h)] for d, r, h in zip(a.doses, design.stage1.ratio,
+                                                                design.outcome.hazard_ratios)]
                   + [[a.control, design.stage1.ratio[-1], "1"]], "Arms")]
     if design.strata:
         out.append(_table(["factor", "level", "probability", "prognostic hazard multiplier"],
@@ -186,8 +192,15 @@ def _design_tables(design) -> list[str]:
     out.append(_table(["from month", "patients per month"], [[f"{s:g}", f"{r:g}"] for s, r in zip(starts, acc.rates)],
                       "Accrual (Poisson)"))
     o = design.outcome
-    out.append(_table(["control median PFS (months)", "dropout within 12 months"],
-                      [[f"{o.control_median_months:g}", f"{o.dropout_per_year:g}"]], "Outcome (exponential)"))
+    if o.pieces == 1:
+        out.append(_table(["control median PFS (months)", "dropout within 12 months"],
+                          [[f"{o.control_median_months:g}", f"{o.dropout_per_year:g}"]], "Outcome (exponential)"))
+    else:
+        ends = [*o.piece_starts_months[1:], math.inf]
+        out.append(_table(["months since entry", "control hazard per month", "control median if constant"],
+                          [[f"{s:g} to {e:g}", f"{h:.4g}", f"{math.log(2) / h:.3g}"]
+                           for s, e, h in zip(o.piece_starts_months, ends, o.control_hazard())],
+                          f"Outcome (piecewise exponential; dropout within 12 months {o.dropout_per_year:g})"))
     bounds = efficacy_bounds(an.information_rates, an.alpha, an.spending, an.efficacy_looks)
     rows = [[k + 1, e, f"{t:.4g}", _z(b), _p(p), _p(c), _z(f)]
             for k, (e, t, b, p, c, f) in enumerate(zip(an.events, an.information_rates, bounds.efficacy_bounds,

@@ -20,6 +20,7 @@ from seamless.config import Scenario
 from seamless.design import ESTIMATE_SUFFIXES
 from seamless.sim.engine import StopReason, TrialOutputs
 from seamless.sim.kernel_design import KernelDesign
+from seamless.sim.outcome import hazard_ratio_table
 
 __all__ = ["SummaryAccumulator", "wilson_interval"]
 
@@ -39,13 +40,15 @@ def wilson_interval(p: float, n: int, z: float = _Z95) -> tuple[float, float]:
 
 
 def _measures(out: TrialOutputs, hazard_ratios: np.ndarray, doses, n_looks: int):
-    """(name, kind, values) per characteristic; NaN values are left out of that characteristic."""
+    """(name, kind, values) per characteristic; NaN values are left out of that characteristic.
+    ``hazard_ratios`` (D, J): a dose is null when its hazard ratio is at least 1 in every piece, and the
+    correct selection is the dose with the lowest hazard ratio in the last piece."""
     selected_hr = hazard_ratios[out.selected - 1]
     yield "power", _PROBABILITY, out.reject
-    yield "type1_error", _PROBABILITY, out.reject & (selected_hr >= 1.0)
+    yield "type1_error", _PROBABILITY, out.reject & (selected_hr >= 1.0).all(axis=1)
     for j, dose in enumerate(doses):
         yield f"select_{dose}", _PROBABILITY, out.selected == j + 1
-    yield "correct_selection", _PROBABILITY, selected_hr == hazard_ratios.min()
+    yield "correct_selection", _PROBABILITY, selected_hr[:, -1] == hazard_ratios[:, -1].min()
     yield "stop_futility_selection", _PROBABILITY, (out.stop_look == 0) & (out.stop_reason == StopReason.FUTILITY)
     for k in range(n_looks):
         at_look = out.stop_look == k + 1
@@ -73,7 +76,7 @@ class SummaryAccumulator:
 
     def add(self, out: TrialOutputs) -> None:
         design = self.scenario.design
-        hazard_ratios = np.array(design.outcome.hazard_ratios)
+        hazard_ratios = hazard_ratio_table(design.outcome)
         for name, kind, values in _measures(out, hazard_ratios, design.doses, self.kernel.looks.events.size):
             values = np.asarray(values, dtype=np.float64)
             values = values[np.isfinite(values)]
@@ -102,8 +105,8 @@ class SummaryAccumulator:
         median = float(np.median(hr)) if hr.size else math.nan
         se = math.sqrt(math.pi / 2) * row["hr_mean_se"]
         row.update(zip(_columns("hr_median"), (median, se, median - _Z95 * se, median + _Z95 * se)))
-        for dose, hazard_ratio in zip(design.doses, design.outcome.hazard_ratios):
-            row[f"hazard_ratio_{dose}"] = float(hazard_ratio)
+        for dose, hazard_ratio in zip(design.doses, hazard_ratio_table(design.outcome)[:, -1]):
+            row[f"hazard_ratio_{dose}"] = float(hazard_ratio)  # of the last piece
         row["efficacy_bounds"] = [float(b) if math.isfinite(b) else None for b in d.looks.efficacy_bounds]
         row["parameters"] = json.dumps(_jsonable(design.to_dict()))
         return row

@@ -4,7 +4,10 @@ Per trial (DESIGN.md sections 1-6): stage-1 entry and event times; the selection
 (stratified many-to-one log-rank, Dunnett closed test, selection rule); stage-2 patients on
 the selected dose; the confirmatory (CG) looks at calendar times of the D-th CG event; at
 each look the closed weighted inverse-normal test in ``cohort`` or ``increments`` mode,
-efficacy and non-binding futility stopping. ``simulate_chunk`` loops over trials.
+efficacy and non-binding futility stopping. The selection rule sees each dose's `DoseSummaries`
+(with the short-term endpoints of EXTENSIONS.md section 2, if modelled); a user's rule is an
+argument of its own (None for the built-in rules), compiled into the trial. ``simulate_chunk``
+loops over trials.
 """
 
 import enum
@@ -14,11 +17,13 @@ from typing import NamedTuple
 import numpy as np
 
 from seamless._jit import kernel
+from seamless._schema import ConfigError
 from seamless.design import Adjustment, Correlation, Mode, Trigger
 from seamless.sim.cohort_logrank import allocate_cohort_logrank, cohort_logrank, sort_cohort, union_logrank
+from seamless.sim.endpoints import observe_endpoints
 from seamless.sim.outcome import event_times
 from seamless.sim.patients import allocate_patients, draw_patients, entry_times
-from seamless.sim.selection import select
+from seamless.sim.selection import SAFETY, DoseSummaries, select
 from seamless.sim.sort import kth_smallest, order_statistics
 from seamless.sim.stream import new_state
 from seamless.stats.combination import closed_stage1_p, combine_cohort, combine_increments
@@ -34,6 +39,7 @@ class StopReason(enum.IntEnum):
     NONE = 0
     EFFICACY = 1
     FUTILITY = 2
+    SAFETY = 3      # at the selection analysis: no dose eligible
 
 
 # NumPy integers, not Python ints, wherever kernels pass them as arguments: numba compiles a
@@ -49,7 +55,7 @@ _AS_DRAWN = np.int64(1)  # `_set_times` arm factor of stage 1, whose drawn arm c
 class TrialOutputs(NamedTuple):
     """Per-trial results of a chunk (n trials, D doses, K CG looks)."""
 
-    selected: np.ndarray             # (n,) arm code of the selected dose, 1..D
+    selected: np.ndarray             # (n,) arm code of the selected dose, 1..D; 0: stopped for safety
     stage1_z: np.ndarray             # (n, D) stage-1 z of each dose at selection (nan: no stage 1)
     stage1_adjusted_p: np.ndarray    # (n,) Dunnett p over all doses at the selected dose's z
     selection_time: np.ndarray       # (n,) months
@@ -64,6 +70,10 @@ class TrialOutputs(NamedTuple):
     cg_events: np.ndarray            # (n,) CG events at the last analysis
     duration: np.ndarray             # (n,) months to the last analysis
     hr_estimate: np.ndarray          # (n,) exp(-U/V), selected dose vs control, all CG, last analysis
+    responders: np.ndarray           # (n, D) at the selection analysis, as `DoseSummaries` (0: not modelled)
+    response_assessed: np.ndarray    # (n, D)
+    toxicities: np.ndarray           # (n, D)
+    toxicity_assessed: np.ndarray    # (n, D)
 
 
 class Workspace(NamedTuple):
@@ -76,6 +86,7 @@ class Workspace(NamedTuple):
     calendar: np.ndarray          # (n,) calendar times of events (of stage 1, or of the CG)
     cohorts: object               # cohort_logrank.CohortLogrank of _STAGE1 and _STAGE2
     z: np.ndarray                 # (D,)
+    doses: DoseSummaries          # (D,) each, what the selection rule sees (its z is ``z``)
     loadings: np.ndarray          # (D,) Dunnett loadings in use
     subset: np.ndarray            # (D,) loadings of one intersection
     look_cut: np.ndarray          # (K,) calendar time of the D-th CG event of each look, if reached
@@ -90,15 +101,17 @@ def allocate_outputs(n_trials: int, d) -> TrialOutputs:
         np.zeros((n_trials, n_looks)), np.zeros((n_trials, n_looks), np.bool_),
         np.zeros(n_trials, np.int64), np.zeros(n_trials, np.int64), np.zeros(n_trials, np.bool_),
         np.zeros(n_trials, np.int64), np.zeros(n_trials, np.int64), np.zeros(n_trials),
-        np.zeros(n_trials))
+        np.zeros(n_trials), *(np.zeros((n_trials, n_doses), np.int64) for _ in range(4)))
 
 
 def allocate_workspace(d) -> Workspace:
     """Scratch of one trial of KernelDesign ``d``."""
     n, n_doses = d.enrolment.stage1_patients + d.enrolment.stage2_patients, d.n_doses
+    z = np.zeros(n_doses)
     return Workspace(np.zeros(n), np.zeros(n), np.zeros(n), np.zeros(n), np.zeros(n),
                      allocate_cohort_logrank(2, n, d.enrolment.stratum_cumprob.size, n_doses + 1),
-                     np.zeros(n_doses), np.zeros(n_doses), np.zeros(n_doses), np.zeros(d.looks.events.size))
+                     z, DoseSummaries(z, *(np.zeros(n_doses, np.int64) for _ in range(6))),
+                     np.zeros(n_doses), np.zeros(n_doses), np.zeros(d.looks.events.size))
 
 
 @kernel
@@ -193,9 +206,31 @@ def _finish(d, ws, out, row, tau, selected, look, reason):
 
 
 @kernel
-def _selection_analysis(d, ws, raw, out, row):
+def _dose_summaries(d, ws, raw, tau, out, row):
+    """Fill ``ws.doses`` (z is already there) with what A1 at calendar time tau knows of each dose."""
+    s, n1 = ws.doses, d.enrolment.stage1_patients
+    for j in range(d.n_doses):
+        s.events[j] = ws.cohorts.arm_events[j + 1]
+        s.patients[j] = s.responders[j] = s.response_assessed[j] = s.toxicities[j] = s.toxicity_assessed[j] = 0
+    for i in range(n1):
+        if raw.arm[i] > 0:
+            s.patients[raw.arm[i] - 1] += 1
+    if raw.response_normal.size:
+        observe_endpoints(d.endpoints, tau, ws.entry, ws.event_time, ws.dropout_time, raw.arm, raw.event_unit,
+                          raw.response_normal, raw.toxicity_normal, s.responders, s.response_assessed, s.toxicities,
+                          s.toxicity_assessed)
+        for j in range(d.n_doses):
+            out.responders[row, j] = s.responders[j]
+            out.response_assessed[row, j] = s.response_assessed[j]
+            out.toxicities[row, j] = s.toxicities[j]
+            out.toxicity_assessed[row, j] = s.toxicity_assessed[j]
+
+
+@kernel
+def _selection_analysis(d, ws, raw, out, row, user_rule):
     """Stage 1 and the selection analysis (A1): returns (selected arm code, selection time, closed-test
-    stage-1 p, U and V of the selected dose)."""
+    stage-1 p, U and V of the selected dose). The arm code is SAFETY when no dose is eligible, and
+    outside 0..D when a user's rule returned an invalid dose (the chunk is then refused)."""
     n_doses, n1, e, a1 = d.n_doses, d.enrolment.stage1_patients, d.enrolment, d.selection
     entry_times(0.0, raw.accrual_gap[:n1], e.accrual_rates, e.accrual_starts, ws.entry[:n1])
     _set_times(d, raw, ws, _FIRST, n1, _AS_DRAWN)
@@ -208,7 +243,13 @@ def _selection_analysis(d, ws, raw, out, row):
                        ws.loadings)
     for j in range(n_doses):
         out.stage1_z[row, j] = ws.z[j]
-    selected = select(a1.rule, ws.z)
+    _dose_summaries(d, ws, raw, selection_time, out, row)
+    if user_rule is None:
+        selected = select(a1.rule, ws.doses)
+    else:
+        selected = np.int64(user_rule(ws.doses)) + 1
+    if selected < 1 or selected > n_doses:
+        return selected, selection_time, 0.5, 0.0, 0.0
     s = selected - 1
     stage1_p = closed_stage1_p(ws.z, s, ws.loadings, a1.adjustment == Adjustment.NONE, a1.dunnett, ws.subset)
     if a1.adjustment == Adjustment.DUNNETT and ws.z[s] >= _largest(ws.z):
@@ -256,8 +297,21 @@ def _cg_event_times(d, ws, raw, selected, selection_time):
 
 
 @kernel
-def simulate_trial(d, raw, ws, out, row):
-    """Analyse one trial's drawn patients ``raw`` with design ``d``; write row ``row`` of ``out``."""
+def _stop_for_safety(d, out, row, selection_time):
+    """Record a trial stopped at the selection analysis because no dose is eligible."""
+    out.hr_estimate[row] = np.nan
+    out.cg_events[row] = 0
+    out.patients[row] = d.enrolment.stage1_patients
+    out.duration[row] = selection_time
+    out.stop_look[row] = 0
+    out.stop_reason[row] = StopReason.SAFETY
+    out.reject[row] = False
+
+
+@kernel
+def simulate_trial(d, raw, ws, out, row, user_rule):
+    """Analyse one trial's drawn patients ``raw`` with design ``d`` (and a user's selection rule, or
+    None); write row ``row`` of ``out``."""
     n1, looks = d.enrolment.stage1_patients, d.looks
     out.look_time[row, :] = np.nan
     out.look_events[row, :] = -1
@@ -266,9 +320,12 @@ def simulate_trial(d, raw, ws, out, row):
     out.stage1_z[row, :] = np.nan
     out.stage1_adjusted_p[row] = np.nan
 
-    selected, selection_time, stage1_p, score1, variance1 = _selection_analysis(d, ws, raw, out, row)
+    selected, selection_time, stage1_p, score1, variance1 = _selection_analysis(d, ws, raw, out, row, user_rule)
     out.selected[row] = selected
     out.selection_time[row] = selection_time
+    if selected < 1 or selected > d.n_doses:  # SAFETY, or a user's rule's invalid dose
+        _stop_for_safety(d, out, row, selection_time)
+        return
     if n1 > 0 and _largest(ws.z) < d.selection.futility_z:
         _stage2_cohort(d, ws, raw, selected, np.inf)  # stage 2 never starts
         _finish(d, ws, out, row, selection_time, selected, _SELECTION_LOOK, StopReason.FUTILITY)
@@ -300,17 +357,24 @@ def simulate_trial(d, raw, ws, out, row):
 
 
 @kernel
-def simulate_chunk(state, d, raw, scratch, ws, out):
+def simulate_chunk(state, d, raw, scratch, ws, out, user_rule):
     """Draw and analyse ``out.selected.size`` trials from one random stream (its state array)."""
     for row in range(out.selected.size):
         draw_patients(state, d.enrolment, raw, scratch)
-        simulate_trial(d, raw, ws, out, row)
+        simulate_trial(d, raw, ws, out, row, user_rule)
 
 
 def run_chunk(d, seed_sequence: np.random.SeedSequence, n_trials: int) -> TrialOutputs:
-    """Simulate ``n_trials`` trials of KernelDesign ``d`` from their own random stream."""
+    """Simulate ``n_trials`` trials of KernelDesign ``d`` from their own random stream.
+
+    A user's rule is passed to the kernels as an argument of its own, and ``d`` without it: numba
+    compiles the trial once more for each user's function, and keeps (caches) only the built-in one."""
     raw, scratch = allocate_patients(d.enrolment)
     ws = allocate_workspace(d)
     out = allocate_outputs(n_trials, d)
-    simulate_chunk(new_state(seed_sequence), d, raw, scratch, ws, out)
+    simulate_chunk(new_state(seed_sequence), d._replace(user_rule=None), raw, scratch, ws, out, d.user_rule)
+    invalid = (out.selected < SAFETY) | (out.selected > d.n_doses)
+    if invalid.any():
+        raise ConfigError(f"selection.rule: the user's rule returned {out.selected[invalid][0] - 1} in a trial; "
+                          f"allowed a dose index 0..{d.n_doses - 1}, or -1 to stop for safety")
     return out

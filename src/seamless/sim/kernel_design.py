@@ -2,7 +2,8 @@
 
 Kernels never see config objects: enums become their integer values, ratios become arm-code
 sequences, strata become a flat list, and the group-sequential bounds are computed here once.
-The outcome model and the selection rule build their own parts (`outcome_kernel`, `rule_kernel`).
+The outcome model, the short-term endpoints and the selection rule build their own parts
+(`outcome_kernel`, `endpoints_kernel`, `rule_kernel`); a user's rule travels as its compiled function.
 """
 
 import functools
@@ -13,6 +14,7 @@ from typing import NamedTuple
 import numpy as np
 
 from seamless.design import Design
+from seamless.sim.endpoints import EndpointsKernel, endpoints_kernel
 from seamless.sim.outcome import OutcomeKernel, outcome_kernel
 from seamless.sim.randomization import expand_blocks
 from seamless.sim.selection import RuleKernel, rule_kernel
@@ -35,6 +37,7 @@ class Enrolment(NamedTuple):
     stratum_guide: np.ndarray       # (GUIDE_CELLS,) first stratum a uniform draw in cell g can fall in
     accrual_rates: np.ndarray       # patients per month, per piece
     accrual_starts: np.ndarray      # calendar month each piece starts (first is 0)
+    endpoint_patients: int          # stage-1 patients with response and toxicity draws (0: not modelled)
 
 
 class SelectionAnalysis(NamedTuple):
@@ -70,8 +73,10 @@ class KernelDesign(NamedTuple):
     n_doses: int
     enrolment: Enrolment
     outcome: OutcomeKernel
+    endpoints: EndpointsKernel
     selection: SelectionAnalysis
     looks: Looks
+    user_rule: object = None        # a user's numba-compiled rule (`seamless.sim.selection`), else None
 
 
 def stratum_table(design: Design) -> tuple[list[str], np.ndarray, np.ndarray]:
@@ -133,6 +138,7 @@ def kernel_design(design: Design) -> KernelDesign:
         stratum_guide=stratum_guide(cumprob),
         accrual_rates=np.array(design.accrual.rates, dtype=np.float64),
         accrual_starts=np.array((0.0, *design.accrual.change_months), dtype=np.float64),
+        endpoint_patients=s1.patients if design.endpoints.modelled else 0,
     )
     selection = SelectionAnalysis(
         trigger=int(sel.trigger),
@@ -155,4 +161,11 @@ def kernel_design(design: Design) -> KernelDesign:
         stage1_weight=math.sqrt(an.stage1_weight_squared) if has_stage1 else 0.0,
         selection_information=an.selection_information if has_stage1 else 0.0,
     )
-    return KernelDesign(len(design.doses), enrolment, outcome_kernel(design.outcome, mults), selection, looks)
+    user_rule = None
+    if sel.rule.user:
+        user_rule = sel.rule.function
+        if user_rule is None:
+            raise ValueError(f"selection.rule: the user's rule {sel.rule.user} is not defined in this process; give "
+                             "its function")
+    return KernelDesign(len(design.doses), enrolment, outcome_kernel(design.outcome, mults),
+                        endpoints_kernel(design.endpoints, len(design.doses)), selection, looks, user_rule)

@@ -12,7 +12,7 @@ import numpy as np
 
 from seamless._jit import kernel
 from seamless.sim.randomization import assign_arms
-from seamless.sim.stream import exponential, load, store, uniform
+from seamless.sim.stream import exponential, load, normal, store, uniform
 
 __all__ = ["RawPatients", "allocate_patients", "draw_patients", "entry_times"]
 
@@ -25,6 +25,8 @@ class RawPatients(NamedTuple):
     accrual_gap: np.ndarray    # (n,) unit exponential gaps in cumulative-intensity space
     event_unit: np.ndarray     # (n,) unit exponential: PFS time = event_unit / hazard
     dropout_unit: np.ndarray   # (n,) unit exponential: dropout time = dropout_unit / dropout hazard
+    response_normal: np.ndarray  # (n1,) standard normal N1 of the response copula; (0,) without endpoints
+    toxicity_normal: np.ndarray  # (n1,) standard normal N2 of the toxicity copula; (0,) without endpoints
 
 
 class RandomizationScratch(NamedTuple):
@@ -38,7 +40,8 @@ def allocate_patients(d):
     a chunk."""
     n_patients, n_strata = d.stage1_patients + d.stage2_patients, d.stratum_cumprob.size
     raw = RawPatients(np.zeros(n_patients, np.int64), np.zeros(n_patients, np.int64),
-                      np.zeros(n_patients), np.zeros(n_patients), np.zeros(n_patients))
+                      np.zeros(n_patients), np.zeros(n_patients), np.zeros(n_patients),
+                      np.zeros(d.endpoint_patients), np.zeros(d.endpoint_patients))
     scratch = RandomizationScratch(np.zeros((n_strata, max(d.stage1_codes.size, d.stage2_codes.size)), np.int64),
                                    np.zeros(n_strata, np.int64),
                                    np.zeros(max(d.stage1_offsets.size, d.stage2_offsets.size), np.int64))
@@ -70,6 +73,9 @@ def draw_patients(state, d, raw, scratch):
         raw.accrual_gap[i], s = exponential(s)
         raw.event_unit[i], s = exponential(s)
         raw.dropout_unit[i], s = exponential(s)
+    for i in range(raw.response_normal.size):  # after the rest: designs without endpoints draw as before
+        raw.response_normal[i], s = normal(s)
+        raw.toxicity_normal[i], s = normal(s)
     store(state, s)
 
 

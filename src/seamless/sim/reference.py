@@ -4,8 +4,8 @@ Given the same drawn patients it must reach the same statistics and decisions. I
 for obviousness, not speed, and works from the `Design` itself, not from the kernels' arrays, so
 that their conversions are checked too: every analysis recomputes from the definitions of
 DESIGN.md, each log-rank is the slow ``logrank_reference`` of one dose against control, the
-Dunnett p-values come from the public numpy function, the outcome and the selection from their
-modules' twins.
+Dunnett p-values come from the public numpy function, the outcome, the short-term endpoints and the
+selection from their modules' twins.
 """
 
 import itertools
@@ -15,9 +15,10 @@ import numpy as np
 from scipy.stats import norm
 
 from seamless.design import Adjustment, Correlation, Design, Mode, Trigger
+from seamless.sim.endpoints import observe_endpoints_reference
 from seamless.sim.engine import StopReason
 from seamless.sim.outcome import event_times_reference
-from seamless.sim.selection import select_reference
+from seamless.sim.selection import DoseSummaries, select_reference
 from seamless.stats.boundaries import efficacy_bounds
 from seamless.stats.dunnett import dunnett_adjusted_p
 from seamless.stats.logrank import logrank_reference
@@ -103,6 +104,18 @@ class _Trial:
                 loadings = np.sqrt(ratio / (1 + ratio))
         return stats, z, loadings
 
+    def dose_summaries(self, tau, z) -> DoseSummaries:
+        """What the selection analysis at tau knows of each dose (EXTENSIONS.md section 2)."""
+        design, raw, n1 = self.design, self.raw, self.design.stage1.patients
+        doses = range(1, len(design.doses) + 1)
+        arm = self.arm[:n1]
+        event = (self.event_time[:n1] <= self.dropout_time[:n1]) & (self.entry[:n1] + self.event_time[:n1] <= tau)
+        seen = observe_endpoints_reference(design.endpoints, len(design.doses), tau, self.entry, self.event_time,
+                                           self.dropout_time, self.arm, raw.event_unit, raw.response_normal,
+                                           raw.toxicity_normal)
+        return DoseSummaries(z, np.array([(event & (arm == d)).sum() for d in doses]),
+                             np.array([(arm == d).sum() for d in doses]), **seen)
+
     def closed_p(self, z, loadings, selected):
         """Largest intersection p over all S containing the selected dose (DESIGN.md s.4)."""
         if self.design.selection.adjustment is Adjustment.NONE:
@@ -127,7 +140,8 @@ def reference_trial(design: Design, raw) -> dict:
     trial.place(stage1_idx, 0.0, raw.arm[:n1])
     result = dict(stage1_z=np.full(n_doses, np.nan), stage1_adjusted_p=np.nan,
                   look_time=np.full(n_looks, np.nan), look_events=np.full(n_looks, -1),
-                  look_z=np.full(n_looks, np.nan), look_target_reached=np.zeros(n_looks, bool))
+                  look_z=np.full(n_looks, np.nan), look_target_reached=np.zeros(n_looks, bool),
+                  **{name: np.zeros(n_doses, int) for name in DoseSummaries._fields[3:]})
     selected, selection_time, stage1_p, score1, variance1 = 1, 0.0, 0.5, 0.0, 0.0
     if n1 > 0:
         last_entry = trial.entry[n1 - 1]
@@ -140,7 +154,15 @@ def reference_trial(design: Design, raw) -> dict:
             selection_time = (max(last_entry, events[sel.events - 1])
                               if len(events) >= sel.events else max(last_entry, ends.max()))
         stats, z, loadings = trial.stage1_analysis(selection_time)
-        selected = select_reference(sel.rule, design.doses, z)
+        summaries = trial.dose_summaries(selection_time, z)
+        if design.endpoints.modelled:
+            result.update({name: getattr(summaries, name) for name in DoseSummaries._fields[3:]})
+        selected = select_reference(sel.rule, design.doses, summaries)
+        result.update(stage1_z=z, selected=selected, selection_time=selection_time)
+        if not 1 <= selected <= n_doses:  # no dose eligible
+            result.update(stop_look=0, stop_reason=StopReason.SAFETY, reject=False, duration=selection_time,
+                          patients=n1, cg_events=0, hr_estimate=np.nan)
+            return result
         score1, variance1 = stats[selected - 1][:2]
         stage1_p = trial.closed_p(z, loadings, selected)
         result.update(stage1_z=z, stage1_adjusted_p=dunnett_adjusted_p(z[selected - 1], loadings))

@@ -5,17 +5,19 @@ the compiler cannot inline and which keeps the state in memory. Here the state i
 integers that a kernel keeps in registers and passes from draw to draw: ``value, state =
 draw(state)``. The generator is Chris Doty-Humphrey's Small Fast Chaotic PRNG (SFC64, PractRand),
 and every draw reproduces NumPy's, bit for bit, for the same seed: ``Generator(SFC64(seed))``'s
-``random()``, ``standard_exponential()`` (Marsaglia & Tsang's ziggurat, NumPy's tables) and
+``random()``, ``standard_exponential()`` and ``standard_normal()`` (Marsaglia & Tsang's ziggurats,
+NumPy's tables) and
 ``integers(0, n)`` (Lemire's bounded integers on buffered 32-bit words), which the tests check.
 """
 
 import numpy as np
 from numba import uint64
-from numba.np.random._constants import fe_double, ke_double, we_double, ziggurat_exp_r
+from numba.np.random._constants import (fe_double, fi_double, ke_double, ki_double, we_double, wi_double,
+                                       ziggurat_exp_r, ziggurat_nor_inv_r, ziggurat_nor_r)
 
 from seamless._jit import inline_kernel, kernel
 
-__all__ = ["new_state", "load", "store", "uniform", "exponential", "integer_below"]
+__all__ = ["new_state", "load", "store", "uniform", "exponential", "normal", "integer_below"]
 
 _MASK32 = uint64(0xFFFFFFFF)
 
@@ -97,6 +99,49 @@ def _exponential_tail(layer, x, s):
         if (fe_double[layer - 1] - fe_double[layer]) * u + fe_double[layer] < np.exp(-x):
             return x, s
         accepted, layer, x, s = _ziggurat_try(s)
+        if accepted:
+            return x, s
+
+
+@inline_kernel
+def normal(s):
+    """A standard normal: NumPy's ziggurat (random_standard_normal), whose first try is accepted
+    99.3% of the time; the rest is in `_normal_tail`."""
+    accepted, layer, magnitude, x, s = _normal_try(s)
+    if accepted:
+        return x, s
+    return _normal_tail(layer, magnitude, x, s)
+
+
+@inline_kernel
+def _normal_try(s):
+    """One try of the normal ziggurat: whether it is accepted at once, its layer, magnitude and value."""
+    bits, s = _next64(s)
+    layer = bits & uint64(0xFF)
+    bits >>= uint64(8)
+    magnitude = (bits >> uint64(1)) & uint64(0x000FFFFFFFFFFFFF)
+    x = magnitude * wi_double[layer]
+    if bits & uint64(1):
+        x = -x
+    return magnitude < ki_double[layer], layer, magnitude, x, s
+
+
+@kernel
+def _normal_tail(layer, magnitude, x, s):
+    """The normal ziggurat after its first try was rejected in ``layer`` with value x."""
+    while True:
+        if layer == 0:  # the base strip: Marsaglia's tail beyond r
+            while True:
+                u, s = uniform(s)
+                tail = -ziggurat_nor_inv_r * np.log1p(-u)
+                u, s = uniform(s)
+                if -2.0 * np.log1p(-u) > tail * tail:
+                    return (-(ziggurat_nor_r + tail) if (magnitude >> uint64(8)) & uint64(1)
+                            else ziggurat_nor_r + tail), s
+        u, s = uniform(s)
+        if (fi_double[layer - 1] - fi_double[layer]) * u + fi_double[layer] < np.exp(-0.5 * x * x):
+            return x, s
+        accepted, layer, magnitude, x, s = _normal_try(s)
         if accepted:
             return x, s
 
