@@ -21,7 +21,7 @@ from dataclasses import dataclass, field, fields, is_dataclass
 from seamless._schema import REQUIRED, ConfigError, Table, choice, integer, list_of, number, string
 from seamless.sim.endpoints import Endpoints, read_endpoints
 from seamless.sim.outcome import Outcome, read_outcome
-from seamless.sim.selection import Rule, SelectionRule, read_rule
+from seamless.sim.selection import Rule, SelectionRule, read_rule, rule_label
 from seamless.stats.boundaries import check_information_rates
 from seamless.stats.spending import Spending
 
@@ -193,6 +193,8 @@ def _plain(value):
         return {key: _plain(v) for key, v in value.items() if v is not None}
     if isinstance(value, Spending):
         return str(value)
+    if callable(value) and hasattr(value, "py_func"):  # a user's compiled selection rule, by its label
+        return rule_label(value)
     if is_dataclass(value):
         return {f.name: _plain(getattr(value, f.name)) for f in fields(value)
                 if f.init and getattr(value, f.name) is not None}

@@ -243,6 +243,9 @@ def _characteristic_names(design) -> list[tuple[str, str, int]]:
     return [("power: P(reject H_s)", "power", 4), ("family-wise error (rejection with a null dose)", "type1_error", 4),
             *((f"P(select {d})", f"select_{d}", 3) for d in design.doses),
             ("P(correct selection)", "correct_selection", 3),
+            *((f"observed response rate of {d} at selection", f"response_rate_{d}", 3) for d in design.doses),
+            *((f"observed toxicity rate of {d} at selection", f"toxicity_rate_{d}", 3) for d in design.doses),
+            ("P(stop for safety at selection)", "stop_safety", 3),
             ("P(stop for futility at selection)", "stop_futility_selection", 3),
             *((f"P(stop for efficacy at look {k})", f"stop_efficacy_look{k}", 3) for k in looks),
             *((f"P(stop for futility at look {k})", f"stop_futility_look{k}", 3) for k in looks),
@@ -256,7 +259,7 @@ def _characteristic_names(design) -> list[tuple[str, str, int]]:
 
 
 def _characteristics(summary, design) -> list[str]:
-    names = _characteristic_names(design)
+    names = [name for name in _characteristic_names(design) if name[1] in summary]
     rows = [[label, *(_estimate(summary.loc[s], column, digits) for s in summary.index)]
             for label, column, digits in names]
     truth = [[f"true hazard ratio of {d}", *(f"{summary.loc[s, f'hazard_ratio_{d}']:g}" for s in summary.index)]
@@ -273,7 +276,7 @@ def selection_bias(summary, trials):
     import pandas as pd
 
     rows = []
-    for scenario, group in trials.groupby("scenario", sort=False):
+    for scenario, group in trials[trials["selected_dose"].notna()].groupby("scenario", sort=False):
         truth = np.array([summary.loc[scenario, f"hazard_ratio_{d}"] for d in group["selected_dose"]])
         estimate = group["hr_estimate"].to_numpy(float)
         finite = np.isfinite(estimate)

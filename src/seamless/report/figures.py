@@ -110,10 +110,13 @@ def power(summary, trials, design) -> Figure:
 
 
 def selection(summary, trials, design) -> Figure:
-    """Which dose does stage 1 select? P(select each dose) per scenario, stacked; a bar short of 1 is the
-    share of trials that stopped at the selection analysis."""
+    """Which dose does stage 1 select? P(select each dose) per scenario, stacked, and P(stop for safety)
+    (no dose eligible) in grey when a scenario has any."""
     fig, ((ax,),) = _new(_width(len(summary)), 4.2)
-    _stacked(ax, summary, [(dose, f"select_{dose}") for dose in design.doses], _palette(len(design.doses)))
+    parts, colours = [(dose, f"select_{dose}") for dose in design.doses], _palette(len(design.doses))
+    if "stop_safety" in summary and np.nan_to_num(summary["stop_safety"].to_numpy(float)).any():
+        parts, colours = [*parts, ("none: stopped for safety", "stop_safety")], [*colours, "0.6"]
+    _stacked(ax, summary, parts, colours)
     ax.set(ylabel=_PROBABILITY, title="Probability of selecting each dose")
     fig.legend(loc="outside right upper", title="selected dose")
     return fig
@@ -174,7 +177,7 @@ def hr_estimate(summary, trials, design) -> Figure:
     fig, axes = _new(3.4 * ncols + 0.6, 2.7 * nrows + 0.9, nrows, ncols, sharex=True)
     for ax, (name, row), rows in zip(axes.flat, summary.iterrows(), estimates):
         counts, _, _ = ax.hist(rows["hr_estimate"], bins=bins, color="C0", alpha=0.7)
-        true = rows["selected_dose"].map(lambda dose, row=row: row[f"hazard_ratio_{dose}"])
+        true = rows["selected_dose"].dropna().map(lambda dose, row=row: row[f"hazard_ratio_{dose}"])
         same = len({row[f"hazard_ratio_{dose}"] for dose in design.doses}) == 1
         ax.axvline(true.mean(), color="black", ls="--",
                    label="true HR" if same else "mean true HR of the selected dose")

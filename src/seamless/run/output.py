@@ -32,19 +32,28 @@ _REASONS = tuple(reason.name.lower() for reason in sorted(StopReason))
 ROW_GROUP_ROWS = 10_000
 
 
-def trials_table(scenario_name: str, doses: tuple[str, ...], d: KernelDesign, out: TrialOutputs, first_trial: int):
-    """Per-trial rows (DESIGN.md section 7) of consecutive trials from ``first_trial`` on; looks not
-    performed are null."""
+def trials_table(scenario_name: str, design, d: KernelDesign, out: TrialOutputs, first_trial: int):
+    """Per-trial rows (DESIGN.md section 7) of consecutive trials of ``design`` from ``first_trial`` on;
+    looks not performed are null, and so is the selected dose of a trial stopped for safety."""
     import pyarrow as pa
 
-    n = out.reject.size
+    n, doses = out.reject.size, design.doses
     columns = {  # text columns taken from their few values by index (the fast way to build them)
         "scenario": pa.array([scenario_name]).take(np.zeros(n, np.int64)),
         "trial": np.arange(first_trial, first_trial + n, dtype=np.int64),
-        "selected_dose": pa.array(doses, pa.string()).take(out.selected - 1),
+        "selected_dose": pa.array(doses, pa.string()).take(pa.array(out.selected - 1, mask=out.selected < 1)),
     }
     for j, dose in enumerate(doses):
         columns[f"stage1_z_{dose}"] = out.stage1_z[:, j]
+    endpoints = {"response": design.endpoints.response_probabilities is not None,
+                 "toxicity": design.endpoints.toxicity_probabilities is not None}
+    for j, dose in enumerate(doses):
+        if endpoints["response"]:
+            columns[f"responders_{dose}"] = out.responders[:, j]
+            columns[f"response_assessed_{dose}"] = out.response_assessed[:, j]
+        if endpoints["toxicity"]:
+            columns[f"toxicities_{dose}"] = out.toxicities[:, j]
+            columns[f"toxicity_assessed_{dose}"] = out.toxicity_assessed[:, j]
     columns["stage1_adjusted_p"] = out.stage1_adjusted_p
     columns["selection_time"] = out.selection_time
     for k in range(d.looks.events.size):

@@ -146,7 +146,7 @@ class _Assembly:
 
     def _write_batch(self) -> None:
         outputs = TrialOutputs(*(np.concatenate(field) for field in zip(*self.batch)))
-        self.writer.add_trials(trials_table(self.scenario.name, self.scenario.design.doses, self.d, outputs,
+        self.writer.add_trials(trials_table(self.scenario.name, self.scenario.design, self.d, outputs,
                                             self.first_trial))
         self.summary.add(outputs)
         self.first_trial += outputs.reject.size

@@ -39,16 +39,24 @@ def wilson_interval(p: float, n: int, z: float = _Z95) -> tuple[float, float]:
     return max(min(centre - half, p), 0.0), min(max(centre + half, p), 1.0)
 
 
-def _measures(out: TrialOutputs, hazard_ratios: np.ndarray, doses, n_looks: int):
+def _measures(out: TrialOutputs, hazard_ratios: np.ndarray, design, n_looks: int):
     """(name, kind, values) per characteristic; NaN values are left out of that characteristic.
     ``hazard_ratios`` (D, J): a dose is null when its hazard ratio is at least 1 in every piece, and the
     correct selection is the dose with the lowest hazard ratio in the last piece."""
-    selected_hr = hazard_ratios[out.selected - 1]
+    picked = out.selected > 0  # not stopped for safety
+    selected_hr = hazard_ratios[np.where(picked, out.selected, 1) - 1]
     yield "power", _PROBABILITY, out.reject
     yield "type1_error", _PROBABILITY, out.reject & (selected_hr >= 1.0).all(axis=1)
-    for j, dose in enumerate(doses):
+    for j, dose in enumerate(design.doses):
         yield f"select_{dose}", _PROBABILITY, out.selected == j + 1
-    yield "correct_selection", _PROBABILITY, selected_hr[:, -1] == hazard_ratios[:, -1].min()
+    yield "correct_selection", _PROBABILITY, picked & (selected_hr[:, -1] == hazard_ratios[:, -1].min())
+    with np.errstate(invalid="ignore", divide="ignore"):  # a dose nobody was assessed on has no rate
+        for j, dose in enumerate(design.doses):
+            if design.endpoints.response_probabilities is not None:
+                yield f"response_rate_{dose}", _MEAN, out.responders[:, j] / out.response_assessed[:, j]
+            if design.endpoints.toxicity_probabilities is not None:
+                yield f"toxicity_rate_{dose}", _MEAN, out.toxicities[:, j] / out.toxicity_assessed[:, j]
+    yield "stop_safety", _PROBABILITY, out.stop_reason == StopReason.SAFETY
     yield "stop_futility_selection", _PROBABILITY, (out.stop_look == 0) & (out.stop_reason == StopReason.FUTILITY)
     for k in range(n_looks):
         at_look = out.stop_look == k + 1
@@ -77,7 +85,7 @@ class SummaryAccumulator:
     def add(self, out: TrialOutputs) -> None:
         design = self.scenario.design
         hazard_ratios = hazard_ratio_table(design.outcome)
-        for name, kind, values in _measures(out, hazard_ratios, design.doses, self.kernel.looks.events.size):
+        for name, kind, values in _measures(out, hazard_ratios, design, self.kernel.looks.events.size):
             values = np.asarray(values, dtype=np.float64)
             values = values[np.isfinite(values)]
             entry = self.sums.setdefault(name, [kind, 0, 0.0, 0.0])

@@ -24,12 +24,12 @@ from typing import NamedTuple
 
 import numpy as np
 
-from seamless._jit import kernel
+from seamless._jit import inline_kernel, kernel
 from seamless._schema import ConfigError, Table, list_of, number
 from seamless.stats.normal import normal_ppf
 
-__all__ = ["Endpoints", "read_endpoints", "EndpointsKernel", "endpoints_kernel", "observe_endpoints",
-           "observe_endpoints_reference"]
+__all__ = ["Endpoints", "read_endpoints", "EndpointsKernel", "endpoints_kernel", "latent_response",
+           "observe_endpoints", "observe_endpoints_reference"]
 
 _MONTHS = (0.0, 1200.0)
 _CORRELATION = number(-1, 1, lo_open=True, hi_open=True, what="a correlation in (-1, 1)")
@@ -95,19 +95,25 @@ def endpoints_kernel(endpoints: Endpoints, n_doses: int) -> EndpointsKernel:
                            endpoints.toxicity_window_months, endpoints.response_toxicity_correlation)
 
 
+@inline_kernel
+def latent_response(rho, event_unit, response_normal):
+    """X_resp = rho X_pfs + sqrt(1 - rho^2) N1, with X_pfs = Phi^-1(1 - exp(-E)) = -Phi^-1(exp(-E)) (accurate
+    for long PFS too; not computed when rho = 0)."""
+    x_pfs = -normal_ppf(math.exp(-event_unit)) if rho != 0.0 else 0.0
+    return rho * x_pfs + math.sqrt(1.0 - rho * rho) * response_normal
+
+
 @kernel
 def observe_endpoints(model, tau, entry, event_time, dropout_time, arm, event_unit, response_normal,
                       toxicity_normal, responders, response_assessed, toxicities, toxicity_assessed):
     """Add up, by dose (arm code d into index d - 1), what A1 at calendar time ``tau`` sees of the
     responses and toxicities of the first ``response_normal.size`` (stage-1) patients."""
-    rho_rp, rho_rt = model.response_pfs_correlation, model.response_toxicity_correlation
-    spread_rp, spread_rt = math.sqrt(1.0 - rho_rp * rho_rp), math.sqrt(1.0 - rho_rt * rho_rt)
+    rho_rt = model.response_toxicity_correlation
+    spread_rt = math.sqrt(1.0 - rho_rt * rho_rt)
     months, window = model.response_months, model.toxicity_window_months
     for i in range(response_normal.size):
         a = arm[i]
-        # X_pfs = Phi^-1(1 - exp(-E)) = -Phi^-1(exp(-E)), accurate for long PFS too.
-        x_pfs = -normal_ppf(math.exp(-event_unit[i])) if rho_rp != 0.0 else 0.0
-        x_response = rho_rp * x_pfs + spread_rp * response_normal[i]
+        x_response = latent_response(model.response_pfs_correlation, event_unit[i], response_normal[i])
         if a > 0 and entry[i] + months <= tau and not (dropout_time[i] < min(event_time[i], months)):
             response_assessed[a - 1] += 1
             responders[a - 1] += (event_time[i] > months) & (x_response > model.response_threshold[a])

@@ -86,7 +86,8 @@ class Workspace(NamedTuple):
     calendar: np.ndarray          # (n,) calendar times of events (of stage 1, or of the CG)
     cohorts: object               # cohort_logrank.CohortLogrank of _STAGE1 and _STAGE2
     z: np.ndarray                 # (D,)
-    doses: DoseSummaries          # (D,) each, what the selection rule sees (its z is ``z``)
+    doses: DoseSummaries          # (D,) each, what the selection rule sees (its z is ``z``; events and
+                                  # patients are counted for a user's rule only, the built-in ones use z)
     loadings: np.ndarray          # (D,) Dunnett loadings in use
     subset: np.ndarray            # (D,) loadings of one intersection
     look_cut: np.ndarray          # (K,) calendar time of the D-th CG event of each look, if reached
@@ -206,24 +207,33 @@ def _finish(d, ws, out, row, tau, selected, look, reason):
 
 
 @kernel
-def _dose_summaries(d, ws, raw, tau, out, row):
-    """Fill ``ws.doses`` (z is already there) with what A1 at calendar time tau knows of each dose."""
-    s, n1 = ws.doses, d.enrolment.stage1_patients
+def _observe_endpoints(d, ws, raw, tau, out, row):
+    """Responses and toxicities that A1 at calendar time tau sees, by dose, into ``ws.doses`` and ``out``."""
+    s = ws.doses
+    s.responders[:] = 0
+    s.response_assessed[:] = 0
+    s.toxicities[:] = 0
+    s.toxicity_assessed[:] = 0
+    observe_endpoints(d.endpoints, tau, ws.entry, ws.event_time, ws.dropout_time, raw.arm, raw.event_unit,
+                      raw.response_normal, raw.toxicity_normal, s.responders, s.response_assessed, s.toxicities,
+                      s.toxicity_assessed)
+    for j in range(d.n_doses):
+        out.responders[row, j] = s.responders[j]
+        out.response_assessed[row, j] = s.response_assessed[j]
+        out.toxicities[row, j] = s.toxicities[j]
+        out.toxicity_assessed[row, j] = s.toxicity_assessed[j]
+
+
+@kernel
+def _count_doses(d, ws, raw):
+    """Stage-1 events (at the last cut of the stage-1 cohort) and patients of each dose, into ``ws.doses``."""
+    s = ws.doses
+    s.patients[:] = 0
     for j in range(d.n_doses):
         s.events[j] = ws.cohorts.arm_events[j + 1]
-        s.patients[j] = s.responders[j] = s.response_assessed[j] = s.toxicities[j] = s.toxicity_assessed[j] = 0
-    for i in range(n1):
+    for i in range(d.enrolment.stage1_patients):
         if raw.arm[i] > 0:
             s.patients[raw.arm[i] - 1] += 1
-    if raw.response_normal.size:
-        observe_endpoints(d.endpoints, tau, ws.entry, ws.event_time, ws.dropout_time, raw.arm, raw.event_unit,
-                          raw.response_normal, raw.toxicity_normal, s.responders, s.response_assessed, s.toxicities,
-                          s.toxicity_assessed)
-        for j in range(d.n_doses):
-            out.responders[row, j] = s.responders[j]
-            out.response_assessed[row, j] = s.response_assessed[j]
-            out.toxicities[row, j] = s.toxicities[j]
-            out.toxicity_assessed[row, j] = s.toxicity_assessed[j]
 
 
 @kernel
@@ -243,10 +253,12 @@ def _selection_analysis(d, ws, raw, out, row, user_rule):
                        ws.loadings)
     for j in range(n_doses):
         out.stage1_z[row, j] = ws.z[j]
-    _dose_summaries(d, ws, raw, selection_time, out, row)
-    if user_rule is None:
+    if raw.response_normal.size:
+        _observe_endpoints(d, ws, raw, selection_time, out, row)
+    if user_rule is None:  # numba compiles one branch only: the argument's type is known
         selected = select(a1.rule, ws.doses)
     else:
+        _count_doses(d, ws, raw)
         selected = np.int64(user_rule(ws.doses)) + 1
     if selected < 1 or selected > n_doses:
         return selected, selection_time, 0.5, 0.0, 0.0

@@ -127,23 +127,24 @@ def event_times(model, arm, arm_factor, stratum, event_unit, dropout_unit, lo, h
     arm_factor * arm[i]. With one piece: the hazards first (held in ``exit_time``), then the divisions in
     a loop the compiler vectorizes. With several: Lambda_a(T) = E / m_h, inverted in the piece where the
     arm's cumulative hazard reaches E / m_h (EXTENSIONS.md section 1)."""
-    hazard = exit_time
+    dropout_hazard = model.dropout_hazard
     if model.piece_starts.size == 1:
+        hazard = exit_time
         for i in range(lo, hi):
             hazard[i] = model.arm_hazard[arm_factor * arm[i], 0] * model.stratum_multiplier[stratum[i]]
         for i in range(lo, hi):
             event_time[i] = event_unit[i] / hazard[i]
-    else:
-        starts, last = model.piece_starts, model.piece_starts.size - 1
-        for i in range(lo, hi):
-            a = arm_factor * arm[i]
-            level = event_unit[i] / model.stratum_multiplier[stratum[i]]
-            j = 0
-            while j < last and model.arm_cumulative[a, j + 1] <= level:
-                j += 1
-            event_time[i] = starts[j] + (level - model.arm_cumulative[a, j]) / model.arm_hazard[a, j]
-    dropout_hazard = model.dropout_hazard
+            dropout_time[i] = dropout_unit[i] / dropout_hazard if dropout_hazard > 0.0 else np.inf
+            exit_time[i] = min(event_time[i], dropout_time[i])
+        return
+    starts, last = model.piece_starts, model.piece_starts.size - 1
     for i in range(lo, hi):
+        a = arm_factor * arm[i]
+        level = event_unit[i] / model.stratum_multiplier[stratum[i]]
+        j = 0
+        while j < last and model.arm_cumulative[a, j + 1] <= level:
+            j += 1
+        event_time[i] = starts[j] + (level - model.arm_cumulative[a, j]) / model.arm_hazard[a, j]
         dropout_time[i] = dropout_unit[i] / dropout_hazard if dropout_hazard > 0.0 else np.inf
         exit_time[i] = min(event_time[i], dropout_time[i])
 

@@ -162,11 +162,13 @@ def select(rule, s):
                 best, best_value = j + 1, value
         return best
     best = 0
-    for j in range(1, s.z.size):
-        if rule.rule == SelectionRule.RESPONSE:
+    if rule.rule == SelectionRule.RESPONSE:
+        for j in range(1, s.z.size):
             if _rate(s.responders[j], s.response_assessed[j]) > _rate(s.responders[best], s.response_assessed[best]):
                 best = j
-        elif s.z[j] > s.z[best]:
+        return best + 1
+    for j in range(1, s.z.size):
+        if s.z[j] > s.z[best]:
             best = j
     if rule.rule == SelectionRule.EPSILON:
         for j in range(s.z.size):
