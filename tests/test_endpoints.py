@@ -86,7 +86,8 @@ def test_progression_before_the_assessment_is_non_response_and_dropout_is_not_as
      "endpoints.response_probabilities[2]: must be a probability in [0, 1], got 1.2"),
     ({"endpoints.toxicity_probabilities": [0.2, 0.4, 0.3]},
      "endpoints.toxicity_probabilities: needs 4 entries (doses, then control), got 3"),
-    ({"endpoints.response_pfs_correlation": 1.0}, "endpoints.response_pfs_correlation: must be a correlation in (-1, 1)"),
+    ({"endpoints.response_pfs_correlation": 1.0},
+     "endpoints.response_pfs_correlation: must be a correlation in (-1, 1)"),
     ({"endpoints.response_months": 0.0}, "endpoints.response_months: must be in (0, 1200]"),
     ({"endpoints.response_month": 2.0}, "endpoints.response_month: unknown key; did you mean 'response_months'?"),
 ])

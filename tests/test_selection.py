@@ -74,8 +74,9 @@ def test_utility_stops_for_safety_when_no_dose_is_eligible(design):
 
 def test_stop_for_safety_in_the_trial_and_its_tables(default_study):
     design = default_study["design"].replace({
-        "endpoints.response_probabilities": [0.3, 0.4, 0.5, 0.3], "endpoints.toxicity_probabilities": [0.2, 0.25, 0.3, 0.1],
-        "selection.rule": "utility", "selection.utility_weight": 1.0, "selection.max_toxicity": 0.2})
+        "endpoints.response_probabilities": [0.3, 0.4, 0.5, 0.3],
+        "endpoints.toxicity_probabilities": [0.2, 0.25, 0.3, 0.1], "selection.rule": "utility",
+        "selection.utility_weight": 1.0, "selection.max_toxicity": 0.2})
     result = sl.simulate(design, trials=400, seed=8)
     trials, row = result.trials(), result.summary().iloc[0]
     safety = trials["stop_reason"] == "safety"
@@ -94,7 +95,8 @@ def _middle(s):
 def test_a_user_rule_always_returning_the_middle_dose_gives_the_trials_of_fixed(default_study):
     base = default_study["design"]
     user = sl.simulate(base.replace({"selection.rule": _middle}), trials=300, seed=12).trials()
-    fixed = sl.simulate(base.replace({"selection.rule": "fixed", "selection.dose": "0.6mg"}), trials=300, seed=12).trials()
+    fixed = base.replace({"selection.rule": "fixed", "selection.dose": "0.6mg"})
+    fixed = sl.simulate(fixed, trials=300, seed=12).trials()
     assert user.equals(fixed)
 
 

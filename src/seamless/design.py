@@ -210,9 +210,9 @@ _PART = re.compile(r"^([A-Za-z_]\w*)(?:\[(\d+)\])?$")
 
 def set_path(tables: dict, full: dict, path: str, value, numeric: bool = False) -> None:
     """Set ``section.key``, ``section.key[i]`` (0-based) or deeper (``strata.factor[0].levels``) in
-    ``tables`` (None removes the key); a list or table it lacks (a default) is taken from ``full``, the design's explicit
-    tables. ``numeric``: the parameter must be a number (sweeps). Keys the design lacks are left to its
-    reader to refuse, with the closest known one."""
+    ``tables`` (None removes the key); a list or table it lacks (a default) is taken from ``full``, the
+    design's explicit tables. ``numeric``: the parameter must be a number (sweeps). Keys the design lacks
+    are left to its reader to refuse, with the closest known one."""
     node, known = tables, full
     parts = path.split(".")
     for depth, part in enumerate(parts):
@@ -233,10 +233,7 @@ def set_path(tables: dict, full: dict, path: str, value, numeric: bool = False) 
             if last:
                 if numeric and (isinstance(known, bool) or not isinstance(known, (int, float))):
                     raise ConfigError(f"'{path}' is not a numeric parameter")
-                if value is None:  # the key's default, or none (control_median_months beside control_hazards)
-                    node.pop(key, None)
-                    continue
-                node[key] = value
+                _assign(node, key, value)
             else:
                 node = node.setdefault(key, {})
             continue
@@ -252,6 +249,15 @@ def set_path(tables: dict, full: dict, path: str, value, numeric: bool = False) 
             items[int(index)] = value
         else:
             node = items[int(index)]
+
+
+def _assign(table: dict, key: str, value) -> None:
+    """table[key] = value; None removes the key: its default, or none (control_median_months beside
+    control_hazards)."""
+    if value is None:
+        table.pop(key, None)
+    else:
+        table[key] = value
 
 
 # The checks, one function per table; each reads its keys through a `Table`.

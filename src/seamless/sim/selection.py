@@ -149,24 +149,37 @@ def _rate(count, assessed):
 
 
 @kernel
+def _highest_utility(rule, s):
+    """The eligible dose of highest utility (the lowest of equal ones), or SAFETY."""
+    best, best_value = SAFETY, -np.inf
+    for j in range(s.z.size):
+        toxicity = _rate(s.toxicities[j], s.toxicity_assessed[j])
+        value = _rate(s.responders[j], s.response_assessed[j]) - rule.utility_weight * toxicity
+        if toxicity <= rule.max_toxicity and value > best_value:
+            best, best_value = j + 1, value
+    return best
+
+
+@kernel
+def _highest_response(s):
+    """The dose of highest observed response rate (the lowest of equal ones)."""
+    best = 0
+    for j in range(1, s.z.size):
+        if _rate(s.responders[j], s.response_assessed[j]) > _rate(s.responders[best], s.response_assessed[best]):
+            best = j
+    return best + 1
+
+
+@kernel
 def select(rule, s):
     """Arm code (1..D) of the selected dose, or SAFETY, from the DoseSummaries ``s``."""
     if rule.rule == SelectionRule.FIXED:
         return rule.fixed_dose
     if rule.rule == SelectionRule.UTILITY:
-        best, best_value = SAFETY, -np.inf
-        for j in range(s.z.size):
-            toxicity = _rate(s.toxicities[j], s.toxicity_assessed[j])
-            value = _rate(s.responders[j], s.response_assessed[j]) - rule.utility_weight * toxicity
-            if toxicity <= rule.max_toxicity and value > best_value:
-                best, best_value = j + 1, value
-        return best
-    best = 0
+        return _highest_utility(rule, s)
     if rule.rule == SelectionRule.RESPONSE:
-        for j in range(1, s.z.size):
-            if _rate(s.responders[j], s.response_assessed[j]) > _rate(s.responders[best], s.response_assessed[best]):
-                best = j
-        return best + 1
+        return _highest_response(s)
+    best = 0
     for j in range(1, s.z.size):
         if s.z[j] > s.z[best]:
             best = j

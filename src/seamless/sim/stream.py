@@ -12,8 +12,17 @@ NumPy's tables) and
 
 import numpy as np
 from numba import uint64
-from numba.np.random._constants import (fe_double, fi_double, ke_double, ki_double, we_double, wi_double,
-                                       ziggurat_exp_r, ziggurat_nor_inv_r, ziggurat_nor_r)
+from numba.np.random._constants import (
+    fe_double,
+    fi_double,
+    ke_double,
+    ki_double,
+    we_double,
+    wi_double,
+    ziggurat_exp_r,
+    ziggurat_nor_inv_r,
+    ziggurat_nor_r,
+)
 
 from seamless._jit import inline_kernel, kernel
 
