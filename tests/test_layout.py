@@ -18,7 +18,8 @@ PACKAGE = Path(__file__).resolve().parents[1] / "src" / "seamless"
 ALLOWED = {
     "stats": ("seamless._jit", "seamless.stats"),
     "sim": ("seamless._jit", "seamless._schema", "seamless.stats", "seamless.sim", "seamless.design"),
-    "design": ("seamless._schema", "seamless.stats", "seamless.sim.outcome", "seamless.sim.selection"),
+    "design": ("seamless._schema", "seamless.stats", "seamless.sim.outcome", "seamless.sim.endpoints",
+               "seamless.sim.selection"),
     "config": ("seamless._schema", "seamless.design"),
     "run": ("seamless._jit", "seamless._schema", "seamless.stats", "seamless.sim", "seamless.design", "seamless.config",
             "seamless.run", "seamless.__version__"),
