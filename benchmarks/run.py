@@ -4,7 +4,8 @@
 
 Measures
   (1) microseconds per simulated trial per core: one process, after compilation, each default
-      scenario (median of repeated chunks) and their mean;
+      scenario (median of repeated chunks), their mean, and the design scenario with every feature
+      of outcome and selection at work (`FULL_FEATURED`);
   (2) trials per second with all cores, through ``seamless.simulate`` (in memory, threads);
   (3) start-up of ``simulate CONFIG --trials 1 --quiet --out TMP``: cold (compiling into an empty
       numba cache) and warm (from that cache, median of repeats);
@@ -43,6 +44,16 @@ SIZES = {
 }
 
 
+#: The default design scenario with every feature of the outcome and the selection at work: a delayed
+#: effect (piecewise hazards), response and toxicity (Gaussian copula) and selection on their utility.
+FULL_FEATURED = {
+    "outcome.piece_starts_months": [0.0, 4.0], "outcome.hazard_ratios": [[1.0, 0.8], [1.0, 0.72], [1.0, 0.667]],
+    "endpoints.response_probabilities": [0.3, 0.45, 0.6, 0.3], "endpoints.response_pfs_correlation": 0.5,
+    "endpoints.toxicity_probabilities": [0.1, 0.2, 0.35, 0.1], "endpoints.response_toxicity_correlation": 0.3,
+    "selection.rule": "utility", "selection.utility_weight": 0.5, "selection.max_toxicity": 0.33,
+}
+
+
 def machine() -> dict:
     """Where the figures come from."""
     cpu = "unknown"
@@ -58,24 +69,28 @@ def machine() -> dict:
 
 def per_trial_microseconds(chunk: int, repeats: int) -> dict:
     """Median microseconds per trial of a ``chunk``-trial chunk in this process, per default
-    scenario, after a first call has compiled the kernels (or loaded them from the cache)."""
+    scenario and for `FULL_FEATURED`, after a first call has compiled the kernels (or loaded them from
+    the cache)."""
     import numpy as np
 
     from seamless.config import load_study
     from seamless.sim.engine import run_chunk
     from seamless.sim.kernel_design import kernel_design
 
-    figures = {}
-    for scenario in load_study(CONFIG).scenarios:
-        d = kernel_design(scenario.design)
+    def median_us(design) -> float:
+        d = kernel_design(design)
         run_chunk(d, np.random.SeedSequence(0), 10)
         times = []
         for repeat in range(repeats):
             start = time.perf_counter()
             run_chunk(d, np.random.SeedSequence(1, spawn_key=(repeat,)), chunk)
             times.append(time.perf_counter() - start)
-        figures[scenario.name] = statistics.median(times) / chunk * 1e6
+        return statistics.median(times) / chunk * 1e6
+
+    study = load_study(CONFIG)
+    figures = {scenario.name: median_us(scenario.design) for scenario in study.scenarios}
     figures["mean"] = statistics.mean(figures.values())
+    figures["full_featured"] = median_us(study["design"].replace(FULL_FEATURED))
     return figures
 
 

@@ -25,7 +25,7 @@ FIGURES = {
     "machine": {"platform": "Linux-test", "cpu": "Test CPU", "cores": 2, "python": "3.11.0", "numpy": "2.0",
                 "numba": "0.60"},
     "sizes": {"chunk": 500},
-    "per_trial_us": {"null": 51.25, "design": 58.5, "flat": 57.0, "mean": 55.58},
+    "per_trial_us": {"null": 51.25, "design": 58.5, "flat": 57.0, "mean": 55.58, "full_featured": 74.75},
     "trials_per_second": {"null": 38000.0, "design": 34000.0, "flat": 35000.0, "all": 35600.0, "jobs": 2},
     "startup_seconds": {"cold": 31.5, "warm": 1.25, "warm_runs": [1.2, 1.25, 1.3]},
     "memory": {"trials": 20000, "peak_mb": 512.4, "wall_seconds": 3.5},
@@ -35,7 +35,7 @@ FIGURES = {
 def test_table_shows_every_figure(bench):
     text = bench.table(FIGURES)
     assert "quick mode" in text and "Test CPU" in text and "2 cores" in text
-    for expected in ["null", "design", "flat", "mean", "51.2", "58.5", "55.6", "35600", "2 jobs", "31.50", "1.25",
+    for expected in ["null", "design", "flat", "mean", "full_featured", "74.8", "51.2", "58.5", "55.6", "35600", "2 jobs", "31.50", "1.25",
                      "512", "3.5", "20000 trials"]:
         assert expected in text, expected
 
