@@ -35,7 +35,8 @@ FIGURES = {
 def test_table_shows_every_figure(bench):
     text = bench.table(FIGURES)
     assert "quick mode" in text and "Test CPU" in text and "2 cores" in text
-    for expected in ["null", "design", "flat", "mean", "full_featured", "74.8", "51.2", "58.5", "55.6", "35600", "2 jobs", "31.50", "1.25",
+    for expected in ["null", "design", "flat", "mean", "full_featured", "74.8",
+                     "51.2", "58.5", "55.6", "35600", "2 jobs", "31.50", "1.25",
                      "512", "3.5", "20000 trials"]:
         assert expected in text, expected
 

@@ -151,13 +151,12 @@ def _design_words(design) -> list[str]:
     a, s1, s2, sel, an = design.arms, design.stage1, design.stage2, design.selection, design.analysis
     doses = ", ".join(a.doses)
     strata = " x ".join(f"{f.name} ({len(f.levels)} levels)" for f in design.strata) or "none"
-    rule = sel.rule.rule.name.lower() + (f" (epsilon {sel.rule.epsilon:g})" if sel.rule.rule.name == "EPSILON"
-                                        else f" ({sel.rule.dose})" if sel.rule.dose else "")
+    rule = _rule_words(sel.rule)
     trigger = (f"{sel.followup_months:g} months after the last stage-1 patient enters"
                if sel.trigger.name == "FOLLOWUP" else f"at {sel.events} stage-1 events")
     stage1 = (f"Stage 1 randomizes {s1.patients} patients {_ratio(s1.ratio)} to {doses} and {a.control} "
               f"in stratified blocks {', '.join(_ratio(b) for b in s1.blocks)}. The selection analysis happens "
-              f"{trigger}: the {rule} rule picks one dose on the stratified log-rank z of each dose against "
+              f"{trigger}: {rule}; the stage-1 test uses the stratified log-rank z of each dose against "
               f"{a.control}, with {sel.adjustment.name.lower()} adjustment "
               f"(correlation from the {sel.correlation.name.lower()}). " if s1.patients else
               f"There is no selection stage: one dose, {doses}, against {a.control}. ")
@@ -168,6 +167,21 @@ def _design_words(design) -> list[str]:
              f"method ({an.mode.name.lower()} mode) in a closed test at one-sided alpha {an.alpha:g}, spent by "
              f"{an.spending}.")
     return [f"<p>{_e(words)}</p>"]
+
+
+def _rule_words(rule) -> str:
+    """The selection rule in words (seamless.sim.selection)."""
+    name = rule.rule.name
+    return {
+        "BEST": "the dose with the largest stage-1 z is selected",
+        "EPSILON": f"the lowest dose within {rule.epsilon:g} of the largest stage-1 z is selected",
+        "FIXED": f"{rule.dose} is always selected",
+        "RESPONSE": "the dose with the highest observed response rate is selected",
+        "UTILITY": (f"the dose with the highest observed response rate minus {rule.utility_weight:g} x the observed "
+                    f"toxicity rate is selected among those with observed toxicity rate at most "
+                    f"{rule.max_toxicity:g} (none: the trial stops for safety)"),
+        "USER": f"a user's rule ({rule.user}) selects the dose",
+    }[name] + " (ties: the lower dose)"
 
 
 def _hazard_ratio(value) -> str:
@@ -201,6 +215,17 @@ def _design_tables(design) -> list[str]:
                           [[f"{s:g} to {e:g}", f"{h:.4g}", f"{math.log(2) / h:.3g}"]
                            for s, e, h in zip(o.piece_starts_months, ends, o.control_hazard())],
                           f"Outcome (piecewise exponential; dropout within 12 months {o.dropout_per_year:g})"))
+    e = design.endpoints
+    if e.modelled:
+        none = (None,) * (len(a.doses) + 1)
+        rows = [[arm, *("-" if p is None else f"{p:g}" for p in ps)]
+                for arm, *ps in zip([*a.doses, a.control], e.response_probabilities or none,
+                                    e.toxicity_probabilities or none)]
+        out.append(_table(["arm", "P(response)", "P(toxicity)"], rows,
+                          f"Short-term endpoints of the stage-1 patients (response assessed "
+                          f"{e.response_months:g} months after entry, correlation with PFS "
+                          f"{e.response_pfs_correlation:g}; toxicity within {e.toxicity_window_months:g} months, "
+                          f"correlation with response {e.response_toxicity_correlation:g}; Gaussian copula)"))
     bounds = efficacy_bounds(an.information_rates, an.alpha, an.spending, an.efficacy_looks)
     rows = [[k + 1, e, f"{t:.4g}", _z(b), _p(p), _p(c), _z(f)]
             for k, (e, t, b, p, c, f) in enumerate(zip(an.events, an.information_rates, bounds.efficacy_bounds,
