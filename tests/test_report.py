@@ -92,7 +92,8 @@ def test_a_run_with_piecewise_hazards_endpoints_and_safety_stops(tmp_path):
     design = sl.load(DEFAULT_CONFIG)["design"].replace({
         "outcome.piece_starts_months": [0.0, 4.0], "outcome.hazard_ratios": [[1.0, 0.8], 0.72, [1.3, 0.6]],
         "endpoints.response_probabilities": [0.3, 0.4, 0.5, 0.3],
-        "endpoints.toxicity_probabilities": [0.2, 0.25, 0.3, 0.1], "selection.rule": "utility", "selection.utility_weight": 1.0, "selection.max_toxicity": 0.2})
+        "endpoints.toxicity_probabilities": [0.2, 0.25, 0.3, 0.1], "selection.rule": "utility",
+        "selection.utility_weight": 1.0, "selection.max_toxicity": 0.2})
     result = sl.simulate(design, trials=200, seed=3, out=tmp_path / "run")
     page = result.report().read_text()
     for text in ("1 then 0.8", "1.3 then 0.6", "piecewise exponential", "P(response)", "stops for safety",
