@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 
 __all__ = ["scenario_report", "scenarios_report", "boundaries_report", "summary_html"]
@@ -15,12 +16,17 @@ def _pm(row: dict, name: str, digits: int = 4) -> str:
 def scenario_report(row: dict, doses: tuple[str, ...], look_events: tuple[int, ...]) -> str:
     """A readable block of one scenario's operating characteristics (± Monte Carlo SE)."""
     hrs = ", ".join(f"{dose} {row[f'hazard_ratio_{dose}']:g}" for dose in doses)
+    pieces = json.loads(row["parameters"])["outcome"].get("piece_starts_months", [0]) if "parameters" in row else [0]
+    last_piece = " (last piece)" if len(pieces) > 1 else ""
     lines = [
-        f"Scenario {row['scenario']}  ({row['trials']} trials; hazard ratios {hrs})",
+        f"Scenario {row['scenario']}  ({row['trials']} trials; hazard ratios{last_piece} {hrs})",
         f"  power, P(reject H_s)        {_pm(row, 'power')}",
         f"  type I error (null dose)    {_pm(row, 'type1_error')}",
         "  selection                   " + "   ".join(f"{dose} {row[f'select_{dose}']:.3f}" for dose in doses)
-        + f"   correct {row['correct_selection']:.3f}",
+        + f"   correct {row['correct_selection']:.3f}" + (f"   stop for safety {row['stop_safety']:.3f}"
+                                                          if row.get("stop_safety") else ""),
+        *(f"  {what + ' rate observed':<28}" + "   ".join(f"{dose} {row[f'{what}_rate_{dose}']:.3f}" for dose in doses)
+          for what in ("response", "toxicity") if f"{what}_rate_{doses[0]}" in row),
         "  look      CG events  bound   mean time  P(stop eff.)  P(stop fut.)",
         f"  select            -      -   {row['mean_time_selection']:9.2f}             -  "
         f"{row['stop_futility_selection']:12.4f}",
