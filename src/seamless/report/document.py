@@ -172,16 +172,17 @@ def _design_words(design) -> list[str]:
 def _rule_words(rule) -> str:
     """The selection rule in words (seamless.sim.selection)."""
     name = rule.rule.name
-    return {
-        "BEST": "the dose with the largest stage-1 z is selected",
-        "EPSILON": f"the lowest dose within {rule.epsilon:g} of the largest stage-1 z is selected",
-        "FIXED": f"{rule.dose} is always selected",
-        "RESPONSE": "the dose with the highest observed response rate is selected",
-        "UTILITY": (f"the dose with the highest observed response rate minus {rule.utility_weight:g} x the observed "
-                    f"toxicity rate is selected among those with observed toxicity rate at most "
-                    f"{rule.max_toxicity:g} (none: the trial stops for safety)"),
-        "USER": f"a user's rule ({rule.user}) selects the dose",
-    }[name] + " (ties: the lower dose)"
+    if name == "UTILITY":
+        words = (f"the dose with the highest observed response rate minus {rule.utility_weight:g} x the observed "
+                 f"toxicity rate is selected among those with observed toxicity rate at most {rule.max_toxicity:g} "
+                 "(none: the trial stops for safety)")
+    else:
+        words = {"BEST": "the dose with the largest stage-1 z is selected",
+                 "EPSILON": f"the lowest dose within {rule.epsilon:g} of the largest stage-1 z is selected",
+                 "FIXED": f"{rule.dose} is always selected",
+                 "RESPONSE": "the dose with the highest observed response rate is selected",
+                 "USER": f"a user's rule ({rule.user}) selects the dose"}[name]
+    return words + " (ties: the lower dose)"
 
 
 def _hazard_ratio(value) -> str:

@@ -136,10 +136,31 @@ def executor_for(backend: str = "threads", jobs: int = 1, scheduler: str | None 
         try:
             yield executor
         except BaseException:
-            executor.shutdown(wait=False, kill_workers=True)
+            with _quiet_thread("ExecutorManagerThread"):
+                executor.shutdown(wait=True, kill_workers=True)
             raise
         return
     yield from _dask_executor(jobs, scheduler)
+
+
+@contextlib.contextmanager
+def _quiet_thread(name: str):
+    """Silence an exception that ends the thread ``name`` meanwhile: when workers are killed midway,
+    loky's manager thread can trip over the work items the kill withdrew (a KeyError), and its
+    traceback would follow the run's own one-line message."""
+    import threading
+
+    default = threading.excepthook
+
+    def hook(args):
+        if args.thread is None or args.thread.name != name:
+            default(args)
+
+    threading.excepthook = hook
+    try:
+        yield
+    finally:
+        threading.excepthook = default
 
 
 def _dask_executor(jobs: int, scheduler: str | None):

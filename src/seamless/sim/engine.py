@@ -70,7 +70,7 @@ class TrialOutputs(NamedTuple):
     cg_events: np.ndarray            # (n,) CG events at the last analysis
     duration: np.ndarray             # (n,) months to the last analysis
     hr_estimate: np.ndarray          # (n,) exp(-U/V), selected dose vs control, all CG, last analysis
-    responders: np.ndarray           # (n, D) at the selection analysis, as `DoseSummaries` (0: not modelled)
+    responders: np.ndarray           # (n, D) at the selection analysis, as `DoseSummaries`; (n, 0) without endpoints
     response_assessed: np.ndarray    # (n, D)
     toxicities: np.ndarray           # (n, D)
     toxicity_assessed: np.ndarray    # (n, D)
@@ -94,15 +94,17 @@ class Workspace(NamedTuple):
 
 
 def allocate_outputs(n_trials: int, d) -> TrialOutputs:
-    """Outputs of ``n_trials`` trials of KernelDesign ``d``."""
+    """Outputs of ``n_trials`` trials of KernelDesign ``d`` (the endpoint counts have no columns when the
+    design has no endpoints)."""
     n_doses, n_looks = d.n_doses, d.looks.events.size
+    counted = n_doses if d.enrolment.endpoint_patients else 0
     return TrialOutputs(
         np.zeros(n_trials, np.int64), np.zeros((n_trials, n_doses)), np.zeros(n_trials),
         np.zeros(n_trials), np.zeros((n_trials, n_looks)), np.zeros((n_trials, n_looks), np.int64),
         np.zeros((n_trials, n_looks)), np.zeros((n_trials, n_looks), np.bool_),
         np.zeros(n_trials, np.int64), np.zeros(n_trials, np.int64), np.zeros(n_trials, np.bool_),
         np.zeros(n_trials, np.int64), np.zeros(n_trials, np.int64), np.zeros(n_trials),
-        np.zeros(n_trials), *(np.zeros((n_trials, n_doses), np.int64) for _ in range(4)))
+        np.zeros(n_trials), *(np.zeros((n_trials, counted), np.int64) for _ in range(4)))
 
 
 def allocate_workspace(d) -> Workspace:

@@ -23,7 +23,7 @@ class RawPatients(NamedTuple):
     stratum: np.ndarray        # (n,) int64 stratum index
     arm: np.ndarray            # (n,) int64: stage 1 0=control, d=dose d; stage 2 0=control, 1=selected
     accrual_gap: np.ndarray    # (n,) unit exponential gaps in cumulative-intensity space
-    event_unit: np.ndarray     # (n,) unit exponential: PFS time = event_unit / hazard
+    event_unit: np.ndarray     # (n,) unit exponential: PFS time = Lambda^-1(event_unit) (`seamless.sim.outcome`)
     dropout_unit: np.ndarray   # (n,) unit exponential: dropout time = dropout_unit / dropout hazard
     response_normal: np.ndarray  # (n1,) standard normal N1 of the response copula; (0,) without endpoints
     toxicity_normal: np.ndarray  # (n1,) standard normal N2 of the toxicity copula; (0,) without endpoints

@@ -141,7 +141,8 @@ def reference_trial(design: Design, raw) -> dict:
     result = dict(stage1_z=np.full(n_doses, np.nan), stage1_adjusted_p=np.nan,
                   look_time=np.full(n_looks, np.nan), look_events=np.full(n_looks, -1),
                   look_z=np.full(n_looks, np.nan), look_target_reached=np.zeros(n_looks, bool),
-                  **{name: np.zeros(n_doses, int) for name in DoseSummaries._fields[3:]})
+                  **{name: np.zeros(n_doses if design.endpoints.modelled else 0, int)
+                     for name in DoseSummaries._fields[3:]})
     selected, selection_time, stage1_p, score1, variance1 = 1, 0.0, 0.5, 0.0, 0.0
     if n1 > 0:
         last_entry = trial.entry[n1 - 1]
