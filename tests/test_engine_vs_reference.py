@@ -17,7 +17,7 @@ from seamless.sim.stream import new_state
 
 FIELDS_EXACT = ["selected", "stop_look", "stop_reason", "reject", "patients", "cg_events"]
 FIELDS_CLOSE = ["stage1_z", "stage1_adjusted_p", "selection_time", "look_time", "look_z", "duration",
-                "hr_estimate"]
+                "hr_estimate", "log_hr_se"]
 
 
 VARIANTS = {

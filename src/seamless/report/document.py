@@ -281,7 +281,12 @@ def _characteristic_names(design) -> list[tuple[str, str, int]]:
             *((f"mean time of look {k} (months)", f"mean_time_look{k}", 2) for k in looks),
             *((f"P(look {k} event target missed)", f"target_missed_look{k}", 3) for k in looks),
             ("HR estimate of selected dose, mean", "hr_mean", 3),
-            ("HR estimate of selected dose, median", "hr_median", 3)]
+            ("HR estimate of selected dose, median", "hr_median", 3),
+            ("log-HR estimate of selected dose: bias (last piece)", "log_hr_bias", 3),
+            ("log-HR estimate of selected dose: RMSE (last piece)", "log_hr_rmse", 3),
+            ("naive 95% interval: coverage of the true HR (last piece)", "naive_ci_coverage", 3),
+            ("log-HR estimate: bias against the first piece", "log_hr_bias_first_piece", 3),
+            ("naive 95% interval: coverage of the first piece's HR", "naive_ci_coverage_first_piece", 3)]
 
 
 def _characteristics(summary, design) -> list[str]:

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from seamless.run.store import RunLock, publish, staging_folder
+from seamless.run.summary import Z95
 from seamless.sim.engine import StopReason, TrialOutputs
 from seamless.sim.kernel_design import KernelDesign
 
@@ -71,6 +72,9 @@ def trials_table(scenario_name: str, design, d: KernelDesign, out: TrialOutputs,
     columns["cg_events"] = out.cg_events
     columns["duration"] = out.duration
     columns["hr_estimate"] = out.hr_estimate
+    # EXTENSIONS.md s.3: the naive 95% interval exp(-U/V -+ z_0.975 / sqrt(V)), blind to selection and stopping
+    columns["hr_ci_low"] = out.hr_estimate * np.exp(-Z95 * out.log_hr_se)
+    columns["hr_ci_high"] = out.hr_estimate * np.exp(Z95 * out.log_hr_se)
     return pa.table(columns)
 
 

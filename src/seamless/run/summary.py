@@ -22,13 +22,13 @@ from seamless.sim.engine import StopReason, TrialOutputs
 from seamless.sim.kernel_design import KernelDesign
 from seamless.sim.outcome import hazard_ratio_table
 
-__all__ = ["SummaryAccumulator", "wilson_interval"]
+__all__ = ["SummaryAccumulator", "wilson_interval", "Z95"]
 
 _PROBABILITY, _MEAN = "probability", "mean"
-_Z95 = NormalDist().inv_cdf(0.975)
+Z95 = NormalDist().inv_cdf(0.975)
 
 
-def wilson_interval(p: float, n: int, z: float = _Z95) -> tuple[float, float]:
+def wilson_interval(p: float, n: int, z: float = Z95) -> tuple[float, float]:
     """Wilson's score interval for a proportion p observed in n trials."""
     if not n:
         return math.nan, math.nan
@@ -71,6 +71,21 @@ def _measures(out: TrialOutputs, hazard_ratios: np.ndarray, design, n_looks: int
         performed = out.look_events[:, k] >= 0
         yield f"target_missed_look{k + 1}", _PROBABILITY, np.where(performed, ~out.look_target_reached[:, k], np.nan)
     yield "hr_mean", _MEAN, out.hr_estimate
+    yield from _inference_after_selection(out, np.where(picked[:, None], selected_hr, np.nan))
+
+
+def _inference_after_selection(out: TrialOutputs, selected_hr: np.ndarray):
+    """EXTENSIONS.md s.3: the log-HR estimate -U/V of the selected dose at the last analysis against its
+    true log HR (of the last piece; with several pieces also of the first, columns ``_first_piece``): the
+    bias, the squared error (its mean's root is the RMSE) and whether the naive 95% interval covers it."""
+    estimate = np.log(out.hr_estimate)
+    pieces = {"": -1, "_first_piece": 0} if selected_hr.shape[1] > 1 else {"": -1}
+    for suffix, piece in pieces.items():
+        error = estimate - np.log(selected_hr[:, piece])
+        yield f"log_hr_bias{suffix}", _MEAN, error
+        yield f"log_hr_squared_error{suffix}", _MEAN, error * error
+        covered = np.abs(error) <= Z95 * out.log_hr_se
+        yield f"naive_ci_coverage{suffix}", _PROBABILITY, np.where(np.isfinite(error), covered, np.nan)
 
 
 class SummaryAccumulator:
@@ -107,12 +122,16 @@ class SummaryAccumulator:
                 low, high = wilson_interval(mean, n)
             else:
                 se = math.sqrt(max(squares - n * mean * mean, 0.0) / (n - 1) / n) if n > 1 else math.nan
-                low, high = mean - _Z95 * se, mean + _Z95 * se
+                low, high = mean - Z95 * se, mean + Z95 * se
+            if name.startswith("log_hr_squared_error"):  # reported as its root: the RMSE, SE by the delta method
+                name, mean, se, low, high = (name.replace("squared_error", "rmse"), math.sqrt(mean),
+                                             se / (2 * math.sqrt(mean)) if mean > 0 else math.nan,
+                                             math.sqrt(max(low, 0.0)), math.sqrt(max(high, 0.0)))
             row.update(zip(_columns(name), (mean, se, low, high)))
         hr = np.concatenate(self.hr_parts) if self.hr_parts else np.empty(0)
         median = float(np.median(hr)) if hr.size else math.nan
         se = math.sqrt(math.pi / 2) * row["hr_mean_se"]
-        row.update(zip(_columns("hr_median"), (median, se, median - _Z95 * se, median + _Z95 * se)))
+        row.update(zip(_columns("hr_median"), (median, se, median - Z95 * se, median + Z95 * se)))
         for dose, hazard_ratio in zip(design.doses, hazard_ratio_table(design.outcome)[:, -1]):
             row[f"hazard_ratio_{dose}"] = float(hazard_ratio)  # of the last piece
         row["efficacy_bounds"] = [float(b) if math.isfinite(b) else None for b in d.looks.efficacy_bounds]

@@ -70,6 +70,7 @@ class TrialOutputs(NamedTuple):
     cg_events: np.ndarray            # (n,) CG events at the last analysis
     duration: np.ndarray             # (n,) months to the last analysis
     hr_estimate: np.ndarray          # (n,) exp(-U/V), selected dose vs control, all CG, last analysis
+    log_hr_se: np.ndarray            # (n,) 1 / sqrt(V): the naive standard error of log(hr_estimate)
     responders: np.ndarray           # (n, D) at the selection analysis, as `DoseSummaries`; (n, 0) without endpoints
     response_assessed: np.ndarray    # (n, D)
     toxicities: np.ndarray           # (n, D)
@@ -104,7 +105,7 @@ def allocate_outputs(n_trials: int, d) -> TrialOutputs:
         np.zeros((n_trials, n_looks)), np.zeros((n_trials, n_looks), np.bool_),
         np.zeros(n_trials, np.int64), np.zeros(n_trials, np.int64), np.zeros(n_trials, np.bool_),
         np.zeros(n_trials, np.int64), np.zeros(n_trials, np.int64), np.zeros(n_trials),
-        np.zeros(n_trials), *(np.zeros((n_trials, counted), np.int64) for _ in range(4)))
+        np.zeros(n_trials), np.zeros(n_trials), *(np.zeros((n_trials, counted), np.int64) for _ in range(4)))
 
 
 def allocate_workspace(d) -> Workspace:
@@ -200,6 +201,7 @@ def _finish(d, ws, out, row, tau, selected, look, reason):
         enrolled += ws.entry[i] < tau
     u, v, cg_events = union_logrank(ws.cohorts, _STAGE1, _STAGE2, tau, selected)
     out.hr_estimate[row] = math.exp(-u / v) if v > 0.0 else np.nan
+    out.log_hr_se[row] = 1.0 / math.sqrt(v) if v > 0.0 else np.nan
     out.cg_events[row] = cg_events
     out.patients[row] = enrolled
     out.duration[row] = tau
@@ -314,6 +316,7 @@ def _cg_event_times(d, ws, raw, selected, selection_time):
 def _stop_for_safety(d, out, row, selection_time):
     """Record a trial stopped at the selection analysis because no dose is eligible."""
     out.hr_estimate[row] = np.nan
+    out.log_hr_se[row] = np.nan
     out.cg_events[row] = 0
     out.patients[row] = d.enrolment.stage1_patients
     out.duration[row] = selection_time

@@ -162,7 +162,7 @@ def reference_trial(design: Design, raw) -> dict:
         result.update(stage1_z=z, selected=selected, selection_time=selection_time)
         if not 1 <= selected <= n_doses:  # no dose eligible
             result.update(stop_look=0, stop_reason=StopReason.SAFETY, reject=False, duration=selection_time,
-                          patients=n1, cg_events=0, hr_estimate=np.nan)
+                          patients=n1, cg_events=0, hr_estimate=np.nan, log_hr_se=np.nan)
             return result
         score1, variance1 = stats[selected - 1][:2]
         stage1_p = trial.closed_p(z, loadings, selected)
@@ -173,7 +173,8 @@ def reference_trial(design: Design, raw) -> dict:
         u, v, events = trial.logrank(tau, np.ones(n, bool), selected)
         result.update(stop_look=look, stop_reason=reason, reject=reason is StopReason.EFFICACY, duration=tau,
                       patients=n1 + int((trial.entry[n1:] < tau).sum()),
-                      cg_events=events, hr_estimate=math.exp(-u / v) if v > 0 else np.nan)
+                      cg_events=events, hr_estimate=math.exp(-u / v) if v > 0 else np.nan,
+                      log_hr_se=1 / math.sqrt(v) if v > 0 else np.nan)
         return result
 
     if n1 > 0 and result["stage1_z"].max() < sel.futility_z:
