@@ -69,3 +69,16 @@ def test_cdf_array_equals_scalar_cdf_elementwise():
     got = normal_cdf_array(x)
     assert got.shape == x.shape and got.dtype == np.float64
     np.testing.assert_array_equal(got, np.vectorize(normal_cdf)(x))
+
+
+def test_exponential_normal_score_is_the_normal_quantile_of_the_exponential_cdf():
+    """Phi^-1(1 - exp(-e)) against scipy's ndtri on both sides (the upper tail as -ndtri(exp(-e)), exact
+    there), across AS241's three regions and far into both tails."""
+    from seamless.stats.normal import exponential_normal_score
+
+    pieces = (np.geomspace(1e-12, 0.05, 200), np.linspace(0.05, 3, 400), np.geomspace(3, 700, 300))
+    e = np.unique(np.concatenate(pieces))
+    got = np.array([exponential_normal_score(v) for v in e])
+    want = np.where(e < 1.0, ndtri(-np.expm1(-e)), -ndtri(np.exp(-e)))
+    np.testing.assert_allclose(got, want, rtol=4e-15, atol=1e-15)
+    assert np.all(np.diff(got) > 0)  # a rank-preserving transform

@@ -26,7 +26,7 @@ import numpy as np
 
 from seamless._jit import inline_kernel, kernel
 from seamless._schema import ConfigError, Table, list_of, number
-from seamless.stats.normal import normal_ppf
+from seamless.stats.normal import exponential_normal_score
 
 __all__ = ["Endpoints", "read_endpoints", "EndpointsKernel", "endpoints_kernel", "latent_response",
            "observe_endpoints", "observe_endpoints_reference"]
@@ -97,9 +97,8 @@ def endpoints_kernel(endpoints: Endpoints, n_doses: int) -> EndpointsKernel:
 
 @inline_kernel
 def latent_response(rho, event_unit, response_normal):
-    """X_resp = rho X_pfs + sqrt(1 - rho^2) N1, with X_pfs = Phi^-1(1 - exp(-E)) = -Phi^-1(exp(-E)) (accurate
-    for long PFS too; not computed when rho = 0)."""
-    x_pfs = -normal_ppf(math.exp(-event_unit)) if rho != 0.0 else 0.0
+    """X_resp = rho X_pfs + sqrt(1 - rho^2) N1, with X_pfs = Phi^-1(1 - exp(-E)) (not computed when rho = 0)."""
+    x_pfs = exponential_normal_score(event_unit) if rho != 0.0 else 0.0
     return rho * x_pfs + math.sqrt(1.0 - rho * rho) * response_normal
 
 
