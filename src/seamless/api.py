@@ -23,7 +23,7 @@ from seamless.config import Study, check_run_size, load_study
 from seamless.config import sweep as _sweep
 from seamless.design import Design
 
-__all__ = ["load", "simulate", "sweep", "open", "SimulationResult"]
+__all__ = ["load", "simulate", "sweep", "open", "trial_patients", "SimulationResult"]
 
 
 def load(path: str | Path) -> Study:
@@ -83,6 +83,20 @@ def simulate(study: Study | Design | dict, trials: int | None = None, seed: int 
     with pool as running:
         run = run_study(study, seed, trials, out, running, fresh, progress)
     return SimulationResult(study, run.rows, run.metadata, run.trial_tables, out)
+
+
+def trial_patients(what: Study | Design, trial: int, seed: int | None = None, scenario: str | None = None):
+    """The patients of one simulated trial as a data set (pandas), cut at the trial's last analysis:
+    trial ``trial`` of ``scenario`` (default: the first) in ``sl.simulate(what, seed=seed)``, rebuilt
+    alone from its random stream (`seamless.run.trial_data`)."""
+    from seamless.run.trial_data import trial_patients as replay
+
+    study = _as_study(what)
+    if scenario is not None:
+        study = study.select(scenario)
+    seed = _count(study.seed if seed is None else seed, "seed", 0)
+    trial = _count(trial, "trial", 0)
+    return replay(study.scenarios[0], seed, trial, study.chunk_trials, study.common_random_numbers)
 
 
 def open(folder: str | Path) -> SimulationResult:  # noqa: A001 (the name a user expects: sl.open)
