@@ -1,7 +1,8 @@
 """Property: whatever a config holds, ``simulate`` either runs and writes finite results (exit 0) or
 says what is wrong in one line and writes nothing (exit 2); never a traceback.
 
-Configs are the default design with one to three of its values (or whole lists and tables)
+Configs are the default design, or the default design with a delayed effect, response, toxicity
+and selection on their utility, with one to three of its values (or whole lists and tables)
 replaced by wrong types, out-of-range and extreme values, written as real TOML.
 """
 
@@ -12,6 +13,7 @@ import math
 import tempfile
 from pathlib import Path
 
+import pytest
 import tomli_w
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -21,8 +23,12 @@ from seamless.cli import main
 from seamless.config import load_study
 from seamless.design import plain_tables, set_path
 
-_DESIGN = load_study(DEFAULT_CONFIG)["design"]
-_TABLES = plain_tables(_DESIGN.to_dict())
+_DEFAULT = load_study(DEFAULT_CONFIG)["design"]
+_FULL = _DEFAULT.replace({
+    "outcome.piece_starts_months": [0.0, 4.0], "outcome.hazard_ratios": [[1.0, 0.8], 0.72, [1.3, 0.6]],
+    "endpoints.response_probabilities": [0.3, 0.45, 0.6, 0.3], "endpoints.response_pfs_correlation": 0.5,
+    "endpoints.toxicity_probabilities": [0.1, 0.2, 0.35, 0.1], "selection.rule": "utility",
+    "selection.utility_weight": 0.5, "selection.max_toxicity": 0.3})
 
 
 def _paths(node, prefix=""):
@@ -35,7 +41,13 @@ def _paths(node, prefix=""):
             yield from _paths(value, path)
 
 
-PATHS = sorted(set(_paths(_TABLES)) - set(_TABLES))  # not whole sections
+def _changeable(design):
+    """The design's explicit tables and the paths of their values (not whole sections)."""
+    tables = plain_tables(design.to_dict())
+    return tables, sorted(set(_paths(tables)) - set(tables))
+
+
+BASES = {"default": (_DEFAULT, *_changeable(_DEFAULT)), "full": (_FULL, *_changeable(_FULL))}
 
 EXTREMES = [0, -1, 1, 2, 10**6 + 1, 2**63 - 1, -(2**63), 0.0, -0.0, 1e-300, 5e-324, 1e308, -1e308,
             math.inf, -math.inf, math.nan, 0.3000000000000001, 0.999999999, 1.0000001]
@@ -59,13 +71,16 @@ def _strict(text: str):
     return json.loads(text, parse_constant=refuse)
 
 
-@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
-@given(changes=st.lists(st.tuples(st.sampled_from(PATHS), VALUES), min_size=1, max_size=3))
-def test_any_config_runs_finite_or_is_refused_in_one_line(changes):
-    tables = plain_tables(_DESIGN.source)
+@pytest.mark.parametrize("base", BASES)
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
+@given(data=st.data())
+def test_any_config_runs_finite_or_is_refused_in_one_line(base, data):
+    design, full, paths = BASES[base]
+    changes = data.draw(st.lists(st.tuples(st.sampled_from(paths), VALUES), min_size=1, max_size=3))
+    tables = plain_tables(design.source)
     for path, value in changes:
         with contextlib.suppress(Exception):  # a path under a value already replaced: keep what is there
-            set_path(tables, _TABLES, path, value)
+            set_path(tables, full, path, value)
     with tempfile.TemporaryDirectory() as tmp:
         config, out = Path(tmp) / "fuzz.toml", Path(tmp) / "out"
         config.write_text(f"[simulation]\nchunk_trials = 10\n\n{tomli_w.dumps(tables)}")
