@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import seamless as sl
+from conftest import ROOT
 from seamless import ConfigError
 from seamless.sim.selection import SAFETY, DoseSummaries, rule_kernel, select, select_reference
 
@@ -183,3 +184,35 @@ def test_bad_rules_give_one_line_naming_the_key(default_study, changes, message)
     with pytest.raises(ConfigError) as err:
         default_study["design"].replace(changes)
     assert str(err.value).startswith(message), str(err.value)
+
+
+_USER_RUN = """
+import numba, seamless as sl, sys
+@numba.njit
+def highest(s):
+    return 2
+sl.simulate(sl.load(sys.argv[1])["design"].replace({"selection.rule": highest}), trials=5, jobs=1)
+"""
+
+
+def test_a_user_rule_adds_nothing_to_the_kernel_cache(default_study, tmp_path):
+    """The trial compiled for a user's rule is never written to numba's cache (no later process could use
+    it): after the built-in trial is cached, a run with a user's rule leaves the cached trial as it was."""
+    from seamless._jit import cache_folders
+    from seamless.sim.engine import run_chunk
+    from seamless.sim.kernel_design import kernel_design
+
+    run_chunk(kernel_design(default_study["design"]), np.random.SeedSequence(0), 2)  # the built-in trial, cached
+    folder = next(f for f in cache_folders() if f.parent.name == "sim")
+    kernels = ("engine.simulate_chunk-", "engine.simulate_trial-", "engine._selection_analysis-")
+
+    def cached():
+        return sorted((p.name, p.stat().st_size) for p in folder.iterdir() if p.name.startswith(kernels))
+
+    before = cached()
+    script = tmp_path / "user_run.py"
+    script.write_text(_USER_RUN)
+    run = subprocess.run([sys.executable, str(script), str(ROOT / "configs" / "successor2.toml")],
+                         capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr
+    assert before and cached() == before

@@ -12,6 +12,7 @@ loops over trials.
 
 import enum
 import math
+import threading
 from typing import NamedTuple
 
 import numpy as np
@@ -385,13 +386,42 @@ def run_chunk(d, seed_sequence: np.random.SeedSequence, n_trials: int) -> TrialO
     """Simulate ``n_trials`` trials of KernelDesign ``d`` from their own random stream.
 
     A user's rule is passed to the kernels as an argument of its own, and ``d`` without it: numba
-    compiles the trial once more for each user's function, and keeps (caches) only the built-in one."""
+    compiles the trial once more for each user's function (`_compile_for_rule`)."""
     raw, scratch = allocate_patients(d.enrolment)
     ws = allocate_workspace(d)
+    user_rule, d = d.user_rule, d._replace(user_rule=None)
+    if user_rule is not None:
+        _compile_for_rule(d, raw, scratch, ws, user_rule)
     out = allocate_outputs(n_trials, d)
-    simulate_chunk(new_state(seed_sequence), d._replace(user_rule=None), raw, scratch, ws, out, d.user_rule)
-    invalid = (out.selected < SAFETY) | (out.selected > d.n_doses)
+    simulate_chunk(new_state(seed_sequence), d, raw, scratch, ws, out, user_rule)
+    invalid = (out.selected < SAFETY) | (out.selected > d.n_doses)  # SAFETY = 0; codes 1..D
     if invalid.any():
         raise ConfigError(f"selection.rule: the user's rule returned {out.selected[invalid][0] - 1} in a trial; "
                           f"allowed a dose index 0..{d.n_doses - 1}, or -1 to stop for safety")
     return out
+
+
+_RULE_LOCK = threading.Lock()
+_RULES_COMPILED: set = set()
+
+
+def _compile_for_rule(d, raw, scratch, ws, user_rule) -> None:
+    """Compile the trial for a user's rule once per process, without writing it to numba's cache: the
+    rule is part of the compiled code's type, which no other process can have, so every cached copy
+    would be dead weight in the package's cache. numba keeps the cache of a kernel in its ``_cache``
+    attribute (a private one, as ``_nrt`` of `seamless._jit`); it is a `NullCache` meanwhile."""
+    from numba.core.caching import NullCache
+
+    with _RULE_LOCK:
+        if user_rule in _RULES_COMPILED:
+            return
+        takes_rule = (simulate_chunk, simulate_trial, _selection_analysis)
+        caches = [kernel_._cache for kernel_ in takes_rule]
+        for kernel_ in takes_rule:
+            kernel_._cache = NullCache()
+        try:  # no trials: only the compilation
+            simulate_chunk(new_state(np.random.SeedSequence(0)), d, raw, scratch, ws, allocate_outputs(0, d), user_rule)
+        finally:
+            for kernel_, cache in zip(takes_rule, caches):
+                kernel_._cache = cache
+        _RULES_COMPILED.add(user_rule)
