@@ -46,13 +46,11 @@ def trials_table(scenario_name: str, design, d: KernelDesign, out: TrialOutputs,
     }
     for j, dose in enumerate(doses):
         columns[f"stage1_z_{dose}"] = out.stage1_z[:, j]
-    endpoints = {"response": design.endpoints.response_probabilities is not None,
-                 "toxicity": design.endpoints.toxicity_probabilities is not None}
     for j, dose in enumerate(doses):
-        if endpoints["response"]:
+        if design.endpoints.response_probabilities is not None:
             columns[f"responders_{dose}"] = out.responders[:, j]
             columns[f"response_assessed_{dose}"] = out.response_assessed[:, j]
-        if endpoints["toxicity"]:
+        if design.endpoints.toxicity_probabilities is not None:
             columns[f"toxicities_{dose}"] = out.toxicities[:, j]
             columns[f"toxicity_assessed_{dose}"] = out.toxicity_assessed[:, j]
     columns["stage1_adjusted_p"] = out.stage1_adjusted_p

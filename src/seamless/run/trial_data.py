@@ -16,10 +16,8 @@ import numpy as np
 
 from seamless.config import Scenario
 from seamless.run.runner import chunk_seed
-from seamless.sim.engine import StopReason, allocate_outputs, allocate_workspace, simulate_trial
+from seamless.sim.engine import StopReason, replay_trial
 from seamless.sim.kernel_design import kernel_design
-from seamless.sim.patients import allocate_patients, draw_patients
-from seamless.sim.stream import new_state
 
 __all__ = ["trial_patients"]
 
@@ -30,14 +28,9 @@ def trial_patients(scenario: Scenario, seed: int, trial: int, chunk_trials: int,
     import pandas as pd
 
     design = scenario.design
-    d = kernel_design(design)
     chunk, place = divmod(trial, chunk_trials)
-    state = new_state(chunk_seed(seed, chunk, None if common_random_numbers else scenario.name))
-    raw, scratch = allocate_patients(d.enrolment)
-    for _ in range(place + 1):
-        draw_patients(state, d.enrolment, raw, scratch)
-    ws, out = allocate_workspace(d), allocate_outputs(1, d)
-    simulate_trial(d._replace(user_rule=None), raw, ws, out, 0, d.user_rule)
+    stream = chunk_seed(seed, chunk, None if common_random_numbers else scenario.name)
+    raw, ws, out = replay_trial(kernel_design(design), stream, place)
 
     cutoff, selected, n1 = float(out.duration[0]), int(out.selected[0]), design.stage1.patients
     stage = np.where(np.arange(raw.arm.size) < n1, 1, 2)

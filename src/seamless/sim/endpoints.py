@@ -112,11 +112,13 @@ def observe_endpoints(model, tau, entry, event_time, dropout_time, arm, event_un
     months, window = model.response_months, model.toxicity_window_months
     for i in range(response_normal.size):
         a = arm[i]
+        if a == 0:  # control: not counted, its latent values not needed
+            continue
         x_response = latent_response(model.response_pfs_correlation, event_unit[i], response_normal[i])
-        if a > 0 and entry[i] + months <= tau and not (dropout_time[i] < min(event_time[i], months)):
+        if entry[i] + months <= tau and not (dropout_time[i] < min(event_time[i], months)):
             response_assessed[a - 1] += 1
             responders[a - 1] += (event_time[i] > months) & (x_response > model.response_threshold[a])
-        if a > 0 and entry[i] + window <= tau:
+        if entry[i] + window <= tau:
             toxicity_assessed[a - 1] += 1
             x_toxicity = rho_rt * x_response + spread_rt * toxicity_normal[i]
             toxicities[a - 1] += x_toxicity > model.toxicity_threshold[a]

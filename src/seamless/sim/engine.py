@@ -31,7 +31,7 @@ from seamless.stats.combination import closed_stage1_p, combine_cohort, combine_
 from seamless.stats.dunnett import dunnett_set_p
 
 __all__ = ["StopReason", "TrialOutputs", "Workspace", "allocate_outputs", "allocate_workspace",
-           "simulate_trial", "simulate_chunk", "run_chunk"]
+           "simulate_trial", "simulate_chunk", "run_chunk", "replay_trial"]
 
 
 class StopReason(enum.IntEnum):
@@ -382,16 +382,20 @@ def simulate_chunk(state, d, raw, scratch, ws, out, user_rule):
         simulate_trial(d, raw, ws, out, row, user_rule)
 
 
-def run_chunk(d, seed_sequence: np.random.SeedSequence, n_trials: int) -> TrialOutputs:
-    """Simulate ``n_trials`` trials of KernelDesign ``d`` from their own random stream.
-
-    A user's rule is passed to the kernels as an argument of its own, and ``d`` without it: numba
-    compiles the trial once more for each user's function (`_compile_for_rule`)."""
+def _prepared(d):
+    """Buffers of one chunk of ``d``, ``d`` without its user's rule and the rule (or None), compiled: a
+    user's rule is passed to the kernels as an argument of its own (`_compile_for_rule`)."""
     raw, scratch = allocate_patients(d.enrolment)
     ws = allocate_workspace(d)
     user_rule, d = d.user_rule, d._replace(user_rule=None)
     if user_rule is not None:
         _compile_for_rule(d, raw, scratch, ws, user_rule)
+    return d, user_rule, raw, scratch, ws
+
+
+def run_chunk(d, seed_sequence: np.random.SeedSequence, n_trials: int) -> TrialOutputs:
+    """Simulate ``n_trials`` trials of KernelDesign ``d`` from their own random stream."""
+    d, user_rule, raw, scratch, ws = _prepared(d)
     out = allocate_outputs(n_trials, d)
     simulate_chunk(new_state(seed_sequence), d, raw, scratch, ws, out, user_rule)
     invalid = (out.selected < SAFETY) | (out.selected > d.n_doses)  # SAFETY = 0; codes 1..D
@@ -399,6 +403,19 @@ def run_chunk(d, seed_sequence: np.random.SeedSequence, n_trials: int) -> TrialO
         raise ConfigError(f"selection.rule: the user's rule returned {out.selected[invalid][0] - 1} in a trial; "
                           f"allowed a dose index 0..{d.n_doses - 1}, or -1 to stop for safety")
     return out
+
+
+def replay_trial(d, seed_sequence: np.random.SeedSequence, place: int):
+    """Trial ``place`` (0-based) of the chunk whose stream is ``seed_sequence``, alone: its drawn patients,
+    the workspace holding their calendar times as its analyses left them, and its outputs (one row).
+    The trials before it are drawn, not analysed."""
+    d, user_rule, raw, scratch, ws = _prepared(d)
+    state = new_state(seed_sequence)
+    for _ in range(place + 1):
+        draw_patients(state, d.enrolment, raw, scratch)
+    out = allocate_outputs(1, d)
+    simulate_trial(d, raw, ws, out, 0, user_rule)
+    return raw, ws, out
 
 
 _RULE_LOCK = threading.Lock()

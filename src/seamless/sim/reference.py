@@ -159,14 +159,15 @@ def reference_trial(design: Design, raw) -> dict:
         if design.endpoints.modelled:
             result.update({name: getattr(summaries, name) for name in DoseSummaries._fields[3:]})
         selected = select_reference(sel.rule, design.doses, summaries)
-        result.update(stage1_z=z, selected=selected, selection_time=selection_time)
+        result.update(stage1_z=z)
         if not 1 <= selected <= n_doses:  # no dose eligible
-            result.update(stop_look=0, stop_reason=StopReason.SAFETY, reject=False, duration=selection_time,
-                          patients=n1, cg_events=0, hr_estimate=np.nan, log_hr_se=np.nan)
+            result.update(selected=selected, selection_time=selection_time, stop_look=0,
+                          stop_reason=StopReason.SAFETY, reject=False, duration=selection_time, patients=n1,
+                          cg_events=0, hr_estimate=np.nan, log_hr_se=np.nan)
             return result
         score1, variance1 = stats[selected - 1][:2]
         stage1_p = trial.closed_p(z, loadings, selected)
-        result.update(stage1_z=z, stage1_adjusted_p=dunnett_adjusted_p(z[selected - 1], loadings))
+        result.update(stage1_adjusted_p=dunnett_adjusted_p(z[selected - 1], loadings))
     result.update(selected=selected, selection_time=selection_time)
 
     def finish(tau, look, reason):
