@@ -1,5 +1,5 @@
-"""The package's wings import only downwards: statistics <- simulated trial <- running a study <- report
-<- API.
+"""The package's wings import only downwards: statistics <- simulated trial <- running a study,
+analysing observed data <- report <- API.
 
 Read from the source (every import statement, also inside functions), so a new import that
 crosses a wing the wrong way fails here, not in a reader's head.
@@ -23,8 +23,11 @@ ALLOWED = {
     "config": ("seamless._schema", "seamless.design"),
     "run": ("seamless._jit", "seamless._schema", "seamless.stats", "seamless.sim", "seamless.design", "seamless.config",
             "seamless.run", "seamless.__version__"),
+    "observed": ("seamless._jit", "seamless._schema", "seamless.stats", "seamless.sim", "seamless.design",
+                 "seamless.observed"),
     "report": ("seamless.stats", "seamless.design", "seamless.config", "seamless.run", "seamless.report"),
-    "api": ("seamless._schema", "seamless.design", "seamless.config", "seamless.run", "seamless.report"),
+    "api": ("seamless._schema", "seamless.design", "seamless.config", "seamless.run", "seamless.report",
+            "seamless.observed"),
 }
 
 

@@ -18,7 +18,7 @@ _EXPORTS = {
     "Design": "seamless.design",
     "Scenario": "seamless.config", "Study": "seamless.config",
     "SimulationResult": "seamless.api", "load": "seamless.api", "simulate": "seamless.api",
-    "sweep": "seamless.api", "open": "seamless.api", "trial_patients": "seamless.api",
+    "sweep": "seamless.api", "open": "seamless.api", "trial_patients": "seamless.api", "analyze": "seamless.api",
 }
 
 __all__ = ["__version__", *_EXPORTS]

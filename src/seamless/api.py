@@ -23,7 +23,7 @@ from seamless.config import Study, check_run_size, load_study
 from seamless.config import sweep as _sweep
 from seamless.design import Design
 
-__all__ = ["load", "simulate", "sweep", "open", "trial_patients", "SimulationResult"]
+__all__ = ["load", "simulate", "sweep", "open", "trial_patients", "analyze", "SimulationResult"]
 
 
 def load(path: str | Path) -> Study:
@@ -97,6 +97,33 @@ def trial_patients(what: Study | Design, trial: int, seed: int | None = None, sc
     seed = _count(study.seed if seed is None else seed, "seed", 0)
     trial = _count(trial, "trial", 0)
     return replay(study.scenarios[0], seed, trial, study.chunk_trials, study.common_random_numbers)
+
+
+def analyze(what: Study | Design, data, cutoff=None, selected: str | None = None, scenario: str | None = None,
+            planned_hr: float | None = None, simulations: int = 1000, seed: int = 1):
+    """The interim or final analyses of a trial's patient-level data with the design's closed combination
+    test (`seamless.observed.analysis`): ``data`` a pandas DataFrame or a CSV/Parquet path (columns in the
+    README); ``cutoff`` re-cuts the data at an earlier calendar time (months, or an ISO date when entries
+    are dates); ``selected`` the dose stage 2 is on when the data do not show it (default: the design's
+    rule); ``scenario`` the study's scenario whose design is analysed (default: the first); ``planned_hr``
+    the selected dose's HR assumed for conditional power (default: the design's); ``simulations`` and
+    ``seed`` those of conditional power in cohort mode. Returns an `Analysis` (``.text()``, ``.to_dict()``)."""
+    from seamless.observed.analysis import analyze_data
+    from seamless.observed.data import patient_data, read_table
+    from seamless.observed.future import Continuation
+
+    if isinstance(what, Design):
+        design = what
+    else:
+        study = _as_study(what)
+        design = (study.select(scenario) if scenario is not None else study).scenarios[0].design
+    if isinstance(data, (str, Path)):
+        data = read_table(data)
+    if planned_hr is not None and not (isinstance(planned_hr, (int, float)) and 1e-3 <= planned_hr <= 1e3):
+        raise ConfigError(f"planned_hr: a hazard ratio in [0.001, 1000], got {planned_hr!r}")
+    continuation = Continuation(design, _count(simulations, "simulations", 1), _count(seed, "seed", 0))
+    checked = patient_data(design, data, cutoff, selected)
+    return analyze_data(design, checked, selected, planned_hr, continuation if simulations else None)
 
 
 def open(folder: str | Path) -> SimulationResult:  # noqa: A001 (the name a user expects: sl.open)

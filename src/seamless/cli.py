@@ -4,6 +4,8 @@
                          [--backend threads|loky|dask] [--scheduler tcp://HOST:PORT] [--fresh] [--json] [--quiet]
     simulate boundaries --info-rates 0.3,0.75,1 [--alpha 0.025] [--spending obf] [--efficacy-looks 2,3] [--json]
     simulate report RESULTS_DIR [--out FILE.html]
+    simulate analyze CONFIG.toml DATA.csv|DATA.parquet [--cutoff T] [--selected DOSE] [--scenario NAME]
+                     [--planned-hr HR] [--simulations N] [--seed S] [--json]
 
 Exit statuses: 0 done; 2 bad input (one line on stderr, nothing written); 3 the environment failed
 (output folder in use by another run, disk full or read-only, Dask scheduler unreachable); 130 interrupted
@@ -118,6 +120,43 @@ def _report_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _analyze_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="simulate analyze",
+                description="The interim and final analyses of a trial's patient-level data with the design's test.")
+    p.add_argument("config", help="the design's config (TOML)")
+    p.add_argument("data", help="patients: CSV or Parquet (columns: patient, stage, arm, one per factor, entry, "
+                                "time, event)")
+    p.add_argument("--cutoff", help="re-cut the data at this calendar time (months, or an ISO date when entries are "
+                                    "dates; default: the data's last follow-up)")
+    p.add_argument("--selected", metavar="DOSE", help="the selected dose (default: stage 2's, else the design's rule)")
+    p.add_argument("--scenario", metavar="NAME", help="the config's scenario whose design is used (default: the first)")
+    p.add_argument("--planned-hr", type=float, metavar="HR",
+                   help="the selected dose's HR assumed for conditional power (default: the design's)")
+    p.add_argument("--simulations", type=_integer(0), default=1000,
+                   help="simulated continuations for conditional power in cohort mode (default 1000; 0: the formula)")
+    p.add_argument("--seed", type=_integer(0), default=1, help="their random seed (default 1)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    return p
+
+
+def _analyze(argv: list[str]) -> int:
+    import seamless as sl
+    from seamless.run.output import json_safe
+
+    args = _analyze_parser().parse_args(argv)
+    try:
+        study = sl.load(args.config)
+        analysis = sl.analyze(study, args.data, cutoff=args.cutoff, selected=args.selected, scenario=args.scenario,
+                              planned_hr=args.planned_hr, simulations=args.simulations, seed=args.seed)
+    except sl.ConfigError as err:
+        raise UsageError(_as_option(str(err))) from None
+    if args.json:
+        print(json.dumps(json_safe(analysis.to_dict()), allow_nan=False))
+    else:
+        print(analysis.text())
+    return 0
+
+
 def _report(argv: list[str]) -> int:
     from seamless.report.document import ReportError, write_report
 
@@ -208,7 +247,8 @@ def _simulate(argv: list[str]) -> int:
 
 #: Messages about an argument of `seamless.simulate` begin with these; here they name the option.
 _OPTION_MESSAGES = {"trials:": "--trials:", "seed:": "--seed:", "jobs:": "--jobs:", "backend:": "--backend:",
-                    "scheduler:": "--scheduler:", "unknown scenario": "--scenario: unknown scenario"}
+                    "scheduler:": "--scheduler:", "unknown scenario": "--scenario: unknown scenario",
+                  "planned_hr:": "--planned-hr:", "simulations:": "--simulations:"}
 
 
 def _as_option(message: str) -> str:
@@ -224,6 +264,8 @@ def main(argv: list[str] | None = None) -> int:
             return _boundaries(argv[1:])
         if argv[:1] == ["report"]:
             return _report(argv[1:])
+        if argv[:1] == ["analyze"]:
+            return _analyze(argv[1:])
         return _simulate(argv)
     except UsageError as err:
         print(f"simulate: error: {err}", file=sys.stderr)
