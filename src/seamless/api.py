@@ -121,7 +121,7 @@ def analyze(what: Study | Design, data, cutoff=None, selected: str | None = None
         data = read_table(data)
     if planned_hr is not None and not (isinstance(planned_hr, (int, float)) and 1e-3 <= planned_hr <= 1e3):
         raise ConfigError(f"planned_hr: a hazard ratio in [0.001, 1000], got {planned_hr!r}")
-    continuation = Continuation(design, _count(simulations, "simulations", 1), _count(seed, "seed", 0))
+    continuation = Continuation(design, _count(simulations, "simulations", 0), _count(seed, "seed", 0))
     checked = patient_data(design, data, cutoff, selected)
     return analyze_data(design, checked, selected, planned_hr, continuation if simulations else None)
 

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 
@@ -42,11 +43,11 @@ from seamless.sim.kernel_design import KernelDesign, kernel_design
 from seamless.sim.selection import DoseSummaries, SelectionRule, select
 from seamless.stats.combination import closed_stage1_p, combine_cohort, combine_increments
 from seamless.stats.dunnett import dunnett_set_p
-from seamless.stats.inference import conditional_power, invert, repeated_p_value
+from seamless.stats.inference import conditional_power, repeated_ci, repeated_p_value
 from seamless.stats.logrank import _logrank_many_to_one
-from seamless.stats.normal import normal_ppf, normal_sf
+from seamless.stats.normal import normal_sf
 
-__all__ = ["StageOne", "Look", "FutureLook", "Analysis", "analyze_data", "cg_rows", "look_times"]
+__all__ = ["StageOne", "Look", "FutureLook", "Analysis", "LookStatistics", "analyze_data", "cg_rows", "look_times"]
 
 #: z of the naive two-sided 95% interval.
 Z95 = 1.959963984540054
@@ -351,6 +352,17 @@ def _planned_hr(design: Design, s: int) -> float:
     return float(hr[0] if isinstance(hr, tuple) else hr)
 
 
+class LookStatistics(NamedTuple):
+    """What the repeated CI at a look needs of the selected dose (`seamless.stats.inference.repeated_ci`)."""
+
+    stage1_z: float            # its stage-1 z (cohort: at the look; increments: at A1)
+    stage1_information: float  # V of that z
+    loadings: np.ndarray       # the Dunnett loadings of its stage-1 p
+    stage2_z: float            # cohort: the stage-2 cohort's z; increments: the increment since A1
+    stage2_information: float
+    weights: tuple             # (w1, w2) of the combination
+
+
 class _Looks:
     """The closed test at each CG look, in the design's mode."""
 
@@ -380,7 +392,8 @@ class _Looks:
             else:
                 z1, v1_all, loadings, p1, binding = np.zeros(1), np.zeros(1), np.zeros(1), {}, z2
                 combined = {design.doses[0]: z2}
-            self.statistics[k] = ("cohort", z1[s - 1] if n1 else 0.0, v1_all[s - 1] if n1 else 0.0, loadings, z2, v2)
+            self.statistics[k] = LookStatistics(z1[s - 1] if n1 else 0.0, v1_all[s - 1] if n1 else 0.0, loadings, z2,
+                                                v2, (looks.stage1_weight, math.sqrt(1.0 - looks.stage1_weight ** 2)))
         else:
             p1 = trial.intersection_p(self.z1, self.loadings1, s) if n1 else {}
             t1, tk = looks.selection_information, looks.information_rates[k - 1]
@@ -389,7 +402,8 @@ class _Looks:
             binding = float(combine_increments(self.stage1_closed_p, t1, tk, u, v, self.u1, self.v1))
             combined = {S: float(combine_increments(p, t1, tk, u, v, self.u1, self.v1)) for S, p in p1.items()} \
                 if n1 else {design.doses[0]: binding}
-            self.statistics[k] = ("increments", self.z1[s - 1] if n1 else 0.0, self.v1, self.loadings1, z2, increment)
+            self.statistics[k] = LookStatistics(self.z1[s - 1] if n1 else 0.0, self.v1, self.loadings1, z2, increment,
+                                                (math.sqrt(t1), math.sqrt(tk - t1)))
         bound, futility = float(looks.efficacy_bounds[k - 1]), float(looks.futility_bounds[k - 1])
         decision = "efficacy" if binding >= bound else "futility" if binding < futility else \
             ("final: not rejected" if k == looks.events.size else "continue")
@@ -401,31 +415,14 @@ class _Looks:
                     decision=decision, hazard_ratio=hr, naive_ci=(hr * math.exp(-half), hr * math.exp(half)),
                     repeated_ci=(math.nan, math.nan), repeated_p=math.nan)
 
-    def shifted_statistic(self, k: int, log_theta: float, upper: bool) -> float:
-        """The combination of the selected dose's single-step stage-wise p-values at look k, its statistics
-        shifted to H(theta0) (upper: HR >= theta0; else the mirrored HR <= theta0)."""
-        trial, looks = self.trial, self.trial.kd.looks
-        mode, z1, v1, loadings, z2, v2 = self.statistics[k]
-        sign = 1.0 if upper else -1.0
-        # Beyond |z| = 30 every p-value is 0 or 1 in double precision.
-        stage1 = min(max(sign * (z1 + log_theta * math.sqrt(max(v1, 0.0))), -30.0), 30.0)
-        stage2 = min(max(sign * (z2 + log_theta * math.sqrt(max(v2, 0.0))), -30.0), 30.0)
-        if not trial.design.stage1.patients:
-            return stage2
-        p1 = trial.single_step_p(stage1, loadings)
-        if mode == "cohort":
-            return float(combine_cohort(p1, stage2, looks.stage1_weight))
-        t1, tk = looks.selection_information, looks.information_rates[k - 1]
-        return (math.sqrt(t1) * -float(normal_ppf(p1)) + math.sqrt(tk - t1) * stage2) / math.sqrt(tk)
-
 
 def _inference(trial, look: Look, looks: _Looks, k: int, tau: float, hr_planned: float, continuation) -> None:
     """Repeated CI and p-value, conditional rejection probability and power at look k (in place)."""
     design, kd = trial.design, trial.kd
     an = design.analysis
-    bound = look.efficacy_bound
-    look.repeated_ci = (invert(lambda x: looks.shifted_statistic(k, x, False), bound, increasing=False),
-                        invert(lambda x: looks.shifted_statistic(k, x, True), bound, increasing=True))
+    st = looks.statistics[k]
+    look.repeated_ci = repeated_ci(st.stage1_z, st.stage1_information, st.stage2_z, st.stage2_information,
+                                   st.weights, look.efficacy_bound, lambda z: trial.single_step_p(z, st.loadings))
     efficacy_looks = tuple(int(j) + 1 for j in np.flatnonzero(np.isfinite(kd.looks.efficacy_bounds)))
     look.repeated_p = repeated_p_value(look.binding_z, k, kd.looks.information_rates, an.spending, efficacy_looks)
     if k == kd.looks.events.size or look.decision == "efficacy":

@@ -4,6 +4,8 @@
   (Jennison & Turnbull 2000, ch. 13).
 - ``invert``: the repeated confidence limit of a combination statistic, the theta0 at which it meets the
   look's bound (Posch et al. 2005, Stat Med 24:3697; Wassmer & Brannath 2016, s.8.3 and 11.1).
+- ``repeated_ci``: the repeated confidence interval of the selected dose's HR from its single-step adjusted
+  stage-1 p-value and its later stage-wise z, both shifted (Posch et al. 2005, s.4; rpact's definition).
 - ``repeated_p_value``: the smallest alpha whose bounds (same spending, same looks) reject at the look.
 - ``conditional_power``: the probability of rejecting at each remaining look given the binding combined z,
   with stage-wise increments z_j ~ N(-log(theta) sqrt(Delta V_j), 1) and the planned inverse-normal weights
@@ -16,8 +18,9 @@ import math
 import numpy as np
 
 from seamless.stats.boundaries import crossing_probabilities, efficacy_bounds
+from seamless.stats.normal import normal_ppf
 
-__all__ = ["shifted_z", "invert", "repeated_p_value", "conditional_power"]
+__all__ = ["shifted_z", "invert", "repeated_ci", "repeated_p_value", "conditional_power"]
 
 #: Bracket of log(theta0) searched by ``invert``: hazard ratios from exp(-7) (0.0009) to exp(7) (1097).
 _LOG_THETA_LIMIT = 7.0
@@ -48,6 +51,30 @@ def invert(statistic, bound: float, increasing: bool, tolerance: float = 1e-10) 
     if gap(_LOG_THETA_LIMIT) < 0.0:
         return math.inf
     return math.exp(brentq(gap, -_LOG_THETA_LIMIT, _LOG_THETA_LIMIT, xtol=tolerance, rtol=1e-14, maxiter=500))
+
+
+def repeated_ci(stage1_z: float, stage1_information: float, stage2_z: float, stage2_information: float,
+                weights: tuple[float, float], bound: float, stage1_p) -> tuple[float, float]:
+    """(lower, upper) repeated confidence limits of the selected dose's HR at a look with efficacy bound ``bound``.
+
+    The combination (w1 Phi^-1(1 - p1) + w2 z2) / sqrt(w1^2 + w2^2) of the stage-1 p-value ``stage1_p(z)`` (the
+    selected dose's single-step adjusted p at its own z: Dunnett over all doses, or Phi-bar) and the later
+    stage-wise z, each z shifted by log(theta0) sqrt(information): the upper limit is where the combination for
+    H(theta0): HR >= theta0 meets the bound, the lower limit where the mirrored one (HR <= theta0, statistics
+    negated) does. Without a stage 1, ``stage1_information`` is 0 and ``weights`` (0, 1).
+    """
+    w1, w2 = weights
+    norm = math.hypot(w1, w2)
+
+    def combination(log_theta0: float, sign: float) -> float:
+        # Beyond |z| = 30 every p-value is 0 or 1 in double precision.
+        z1 = min(max(sign * shifted_z(stage1_z, stage1_information, log_theta0), -30.0), 30.0)
+        z2 = min(max(sign * shifted_z(stage2_z, stage2_information, log_theta0), -30.0), 30.0)
+        stage1 = -float(normal_ppf(stage1_p(z1))) if w1 > 0.0 else 0.0
+        return (w1 * stage1 + w2 * z2) / norm
+
+    return (invert(lambda x: combination(x, -1.0), bound, increasing=False),
+            invert(lambda x: combination(x, 1.0), bound, increasing=True))
 
 
 def repeated_p_value(combined_z: float, look: int, information_rates, spending, efficacy_looks,
