@@ -100,14 +100,15 @@ def trial_patients(what: Study | Design, trial: int, seed: int | None = None, sc
 
 
 def analyze(what: Study | Design, data, cutoff=None, selected: str | None = None, scenario: str | None = None,
-            planned_hr: float | None = None, simulations: int = 1000, seed: int = 1):
+            planned_hr: float | None = None, simulations: int = 1000, seed: int = 1, inference: bool = True):
     """The interim or final analyses of a trial's patient-level data with the design's closed combination
     test (`seamless.observed.analysis`): ``data`` a pandas DataFrame or a CSV/Parquet path (columns in the
     README); ``cutoff`` re-cuts the data at an earlier calendar time (months, or an ISO date when entries
     are dates); ``selected`` the dose stage 2 is on when the data do not show it (default: the design's
     rule); ``scenario`` the study's scenario whose design is analysed (default: the first); ``planned_hr``
     the selected dose's HR assumed for conditional power (default: the design's); ``simulations`` and
-    ``seed`` those of conditional power in cohort mode. Returns an `Analysis` (``.text()``, ``.to_dict()``)."""
+    ``seed`` those of conditional power in cohort mode (0 simulations: the formula); ``inference`` False gives
+    the decisions only. Returns an `Analysis` (``.text()``, ``.to_dict()``)."""
     from seamless.observed.analysis import analyze_data
     from seamless.observed.data import patient_data, read_table
     from seamless.observed.future import Continuation
@@ -123,7 +124,7 @@ def analyze(what: Study | Design, data, cutoff=None, selected: str | None = None
         raise ConfigError(f"planned_hr: a hazard ratio in [0.001, 1000], got {planned_hr!r}")
     continuation = Continuation(design, _count(simulations, "simulations", 0), _count(seed, "seed", 0))
     checked = patient_data(design, data, cutoff, selected)
-    return analyze_data(design, checked, selected, planned_hr, continuation if simulations else None)
+    return analyze_data(design, checked, selected, planned_hr, continuation if simulations else None, inference)
 
 
 def open(folder: str | Path) -> SimulationResult:  # noqa: A001 (the name a user expects: sl.open)

@@ -253,9 +253,10 @@ def look_times(design: Design, data: PatientData, selected: int, a1: float) -> l
 
 
 def analyze_data(design: Design, data: PatientData, selected: str | None = None, planned_hr: float | None = None,
-                 continuation=None) -> Analysis:
+                 continuation=None, inference: bool = True) -> Analysis:
     """The analyses of ``data`` (already checked and cut) with ``design``; ``continuation`` computes
-    conditional power by simulation in cohort mode (`seamless.observed.continuation`), None to skip it."""
+    conditional power by simulation in cohort mode (`seamless.observed.future.Continuation`; None: the formula);
+    ``inference`` False leaves out the repeated CI and p-value and conditional power (decisions only)."""
     trial = _Trial(design, data)
     doses = design.doses
     notes = []
@@ -315,10 +316,11 @@ def analyze_data(design: Design, data: PatientData, selected: str | None = None,
         if not math.isfinite(tau) or tau > data.cutoff or stopped:
             continue
         look = looks.at(k, tau, target_reached)
-        _inference(trial, look, looks, k, tau, hr_planned, continuation)
+        if inference:
+            _inference(trial, look, looks, k, tau, hr_planned, continuation)
         analysis.looks.append(look)
         stopped = look.decision == "efficacy"
-    if not stopped:
+    if inference and not stopped:
         analysis.future = _future(trial, s, times, hr_planned, a1)
     return analysis
 
@@ -432,7 +434,7 @@ def _inference(trial, look: Look, looks: _Looks, k: int, tau: float, hr_planned:
         look.binding_z, k, kd.looks.information_rates, kd.looks.efficacy_bounds, kd.looks.futility_bounds, future,
         math.log(theta)).tolist()
     observed = look.hazard_ratio if math.isfinite(look.hazard_ratio) else 1.0
-    if kd.looks.mode == Mode.INCREMENTS or continuation is None:
+    if continuation is None or (kd.looks.mode == Mode.INCREMENTS and not continuation.every_mode):
         look.conditional_rejection = formula(1.0)
         look.conditional_power_planned = formula(hr_planned)
         look.conditional_power_observed = formula(observed)

@@ -112,11 +112,13 @@ def _entries(table) -> tuple[np.ndarray, object]:
     import pandas as pd
 
     raw = table["entry"]
-    numeric = pd.to_numeric(raw, errors="coerce")
-    if pd.api.types.is_numeric_dtype(raw) or numeric.notna().all():
-        return _numbers(table, "entry"), None
-    dates = pd.to_datetime(raw.astype(str), format="ISO8601", errors="coerce") \
-        if not pd.api.types.is_datetime64_any_dtype(raw) else raw
+    if pd.api.types.is_datetime64_any_dtype(raw):
+        dates = raw
+    else:
+        numeric = pd.to_numeric(raw, errors="coerce")
+        if numeric.notna().any():  # months: every row a number
+            return _numbers(table, "entry"), None
+        dates = pd.to_datetime(raw.astype(str), format="ISO8601", errors="coerce")
     if dates.isna().any():
         i = _first(dates.isna().to_numpy())
         raise DataError(f"DATA: column 'entry' row {i + 1}: {_shown(raw.iloc[i])}; allowed: months (a number >= 0) "

@@ -96,14 +96,13 @@ def expected_event_time(design: Design, data: PatientData, selected: int, theta:
     expected = observed + _event_probability(model, arm, stratum, elapsed[:, None] + grid[None, :],
                                              elapsed[:, None]).sum(axis=0)
     remaining = design.stage2.patients - int((data.stage == 2).sum())
-    if remaining > 0:
-        start = _stage2_start(design, data, a1)
-        entries = model.entries(start, np.ones(remaining))  # expected arrivals: one unit of intensity apart
+    if remaining > 0:  # P(event by u months after entry) of a patient still to come, then at each calendar time
+        entries = model.entries(_stage2_start(design, data, a1), np.ones(remaining))  # one unit of intensity apart
+        newcomer = np.zeros(grid.size)
         for h, p in enumerate(model.stratum_probabilities):
             for arm_code, share in ((selected, model.on_dose), (0, 1.0 - model.on_dose)):
-                since_entry = np.maximum(calendar[None, :] - entries[:, None], 0.0)
-                probability = _event_probability(model, np.int64(arm_code), np.int64(h), since_entry, 0.0)
-                expected = expected + p * share * probability.sum(axis=0)
+                newcomer += p * share * _event_probability(model, np.int64(arm_code), np.int64(h), grid, 0.0)
+        expected = expected + np.interp(calendar[None, :] - entries[:, None], grid, newcomer, left=0.0).sum(axis=0)
     reached = np.flatnonzero(expected >= target)
     if not reached.size:
         return math.inf
@@ -124,7 +123,7 @@ def _event_probability(model: _Model, arm, stratum, x, since) -> np.ndarray:
     survival = np.exp(-(model.cumulative_hazard(arm, stratum, x) - base) - model.dropout * (x - since))
     j = np.searchsorted(model.starts, x, side="right") - 1
     density = model.multiplier[stratum] * model.hazard[arm, j] * survival
-    density = np.where(x > since, density, 0.0)
+    density = np.where(x >= since, density, 0.0)
     steps = np.diff(x, axis=-1)
     cumulative = np.concatenate([np.zeros(x.shape[:-1] + (1,)),
                                  np.cumsum(0.5 * (density[..., 1:] + density[..., :-1]) * steps, axis=-1)], axis=-1)
@@ -133,10 +132,11 @@ def _event_probability(model: _Model, arm, stratum, x, since) -> np.ndarray:
 
 class Continuation:
     """Conditional power by simulation: ``simulations`` continuations of the trial from the data at a look,
-    with the random numbers of ``seed`` (the same for every assumed hazard ratio)."""
+    with the random numbers of ``seed`` (the same for every assumed hazard ratio). Used in cohort mode, and in
+    increments mode too with ``every_mode`` (where the formula is exact, to compare the two)."""
 
-    def __init__(self, design: Design, simulations: int = 1000, seed: int = 1):
-        self.design, self.simulations, self.seed = design, simulations, seed
+    def __init__(self, design: Design, simulations: int = 1000, seed: int = 1, every_mode: bool = False):
+        self.design, self.simulations, self.seed, self.every_mode = design, simulations, seed, every_mode
 
     def describe(self) -> str:
         return (f"{self.simulations} simulated continuations, seed {self.seed}; the other doses at the design's "
