@@ -157,6 +157,18 @@ def test_round_trip_of_simulated_trials(config, scenario):
             assert last.decision in ("final: not rejected", "continue")
 
 
+def test_the_analysis_repeated_ci_is_the_simulated_trials(default_study):
+    """The compiled repeated CI of each simulated trial (Illinois iterations, tabulated Dunnett) is the one the
+    analysis of its data computes (Brent's method, integrated Dunnett) at the stopping look."""
+    study = default_study.select("design")
+    trials = sl.simulate(study, trials=12, seed=4).trials()
+    for trial in range(12):
+        row = trials.iloc[trial]
+        a = sl.analyze(study, sl.trial_patients(study, trial, seed=4), simulations=0)
+        stop = a.looks[row["stop_look"] - 1]
+        assert stop.repeated_ci == pytest.approx((row["hr_repeated_ci_low"], row["hr_repeated_ci_high"]), rel=1e-7)
+
+
 # Bad data: (id, how the data set is changed, extra options, fragments of the one-line error)
 def _drop(column):
     return lambda d: d.drop(columns=[column])

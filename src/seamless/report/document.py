@@ -285,8 +285,10 @@ def _characteristic_names(design) -> list[tuple[str, str, int]]:
             ("log-HR estimate of selected dose: bias (last piece)", "log_hr_bias", 3),
             ("log-HR estimate of selected dose: RMSE (last piece)", "log_hr_rmse", 3),
             ("naive 95% interval: coverage of the true HR (last piece)", "naive_ci_coverage", 3),
+            ("repeated CI at the stopping look: coverage of the true HR (last piece)", "repeated_ci_coverage", 3),
             ("log-HR estimate: bias against the first piece", "log_hr_bias_first_piece", 3),
-            ("naive 95% interval: coverage of the first piece's HR", "naive_ci_coverage_first_piece", 3)]
+            ("naive 95% interval: coverage of the first piece's HR", "naive_ci_coverage_first_piece", 3),
+            ("repeated CI: coverage of the first piece's HR", "repeated_ci_coverage_first_piece", 3)]
 
 
 def _characteristics(summary, design) -> list[str]:

@@ -73,6 +73,9 @@ def trials_table(scenario_name: str, design, d: KernelDesign, out: TrialOutputs,
     # EXTENSIONS.md s.3: the naive 95% interval exp(-U/V -+ z_0.975 / sqrt(V)), blind to selection and stopping
     columns["hr_ci_low"] = out.hr_estimate * np.exp(-Z95 * out.log_hr_se)
     columns["hr_ci_high"] = out.hr_estimate * np.exp(Z95 * out.log_hr_se)
+    # EXTENSIONS.md s.4: the repeated CI at the look where the trial stopped ((0, inf) at a look without efficacy)
+    columns["hr_repeated_ci_low"] = out.repeated_ci_low
+    columns["hr_repeated_ci_high"] = out.repeated_ci_high
     return pa.table(columns)
 
 

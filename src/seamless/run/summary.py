@@ -77,7 +77,8 @@ def _measures(out: TrialOutputs, hazard_ratios: np.ndarray, design, n_looks: int
 def _inference_after_selection(out: TrialOutputs, selected_hr: np.ndarray):
     """EXTENSIONS.md s.3: the log-HR estimate -U/V of the selected dose at the last analysis against its
     true log HR (of the last piece; with several pieces also of the first, columns ``_first_piece``): the
-    bias, the squared error (its mean's root is the RMSE) and whether the naive 95% interval covers it."""
+    bias, the squared error (its mean's root is the RMSE), whether the naive 95% interval covers it, and
+    whether the repeated CI at the stopping look does (s.4)."""
     estimate = np.log(out.hr_estimate)
     pieces = {"": -1, "_first_piece": 0} if selected_hr.shape[1] > 1 else {"": -1}
     for suffix, piece in pieces.items():
@@ -86,6 +87,10 @@ def _inference_after_selection(out: TrialOutputs, selected_hr: np.ndarray):
         yield f"log_hr_squared_error{suffix}", _MEAN, error * error
         covered = np.abs(error) <= Z95 * out.log_hr_se
         yield f"naive_ci_coverage{suffix}", _PROBABILITY, np.where(np.isfinite(error), covered, np.nan)
+        true_hr = selected_hr[:, piece]
+        inside = (out.repeated_ci_low <= true_hr) & (true_hr <= out.repeated_ci_high)
+        known = np.isfinite(true_hr) & ~np.isnan(out.repeated_ci_low)
+        yield f"repeated_ci_coverage{suffix}", _PROBABILITY, np.where(known, inside, np.nan)
 
 
 class SummaryAccumulator:

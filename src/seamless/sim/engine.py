@@ -29,6 +29,7 @@ from seamless.sim.sort import kth_smallest, order_statistics
 from seamless.sim.stream import new_state
 from seamless.stats.combination import closed_stage1_p, combine_cohort, combine_increments
 from seamless.stats.dunnett import dunnett_set_p
+from seamless.stats.inference import repeated_ci_kernel
 
 __all__ = ["StopReason", "TrialOutputs", "Workspace", "allocate_outputs", "allocate_workspace",
            "simulate_trial", "simulate_chunk", "run_chunk", "replay_trial"]
@@ -72,6 +73,8 @@ class TrialOutputs(NamedTuple):
     duration: np.ndarray             # (n,) months to the last analysis
     hr_estimate: np.ndarray          # (n,) exp(-U/V), selected dose vs control, all CG, last analysis
     log_hr_se: np.ndarray            # (n,) 1 / sqrt(V): the naive standard error of log(hr_estimate)
+    repeated_ci_low: np.ndarray      # (n,) repeated CI of the selected dose's HR at the stopping look (EXTENSIONS
+    repeated_ci_high: np.ndarray     # (n,) s.4): (0, inf) at a look without efficacy bound; nan: no dose selected
     responders: np.ndarray           # (n, D) at the selection analysis, as `DoseSummaries`; (n, 0) without endpoints
     response_assessed: np.ndarray    # (n, D)
     toxicities: np.ndarray           # (n, D)
@@ -106,7 +109,8 @@ def allocate_outputs(n_trials: int, d) -> TrialOutputs:
         np.zeros((n_trials, n_looks)), np.zeros((n_trials, n_looks), np.bool_),
         np.zeros(n_trials, np.int64), np.zeros(n_trials, np.int64), np.zeros(n_trials, np.bool_),
         np.zeros(n_trials, np.int64), np.zeros(n_trials, np.int64), np.zeros(n_trials),
-        np.zeros(n_trials), np.zeros(n_trials), *(np.zeros((n_trials, counted), np.int64) for _ in range(4)))
+        np.zeros(n_trials), np.zeros(n_trials), np.zeros(n_trials), np.zeros(n_trials),
+        *(np.zeros((n_trials, counted), np.int64) for _ in range(4)))
 
 
 def allocate_workspace(d) -> Workspace:
@@ -178,20 +182,41 @@ def _selection_time(d, ws):
 
 @kernel
 def _combined_z(d, ws, k, tau, selected, stage1_p_at_selection, score1, variance1):
-    """Closed-test combination statistic at CG look k (DESIGN.md s.4 and s.6)."""
+    """Closed-test combination statistic at CG look k (DESIGN.md s.4 and s.6), and what the repeated CI needs
+    of the selected dose: (z, stage-1 z, its V, stage-2 z, its V) (`seamless.stats.inference.repeated_ci`)."""
     n1, cl, a1, looks = d.enrolment.stage1_patients, ws.cohorts, d.selection, d.looks
+    s = selected - 1
     if looks.mode == Mode.COHORT:
         u2, v2 = _stage2_statistics(cl, tau)
         z2 = u2 / math.sqrt(v2) if v2 > 0.0 else 0.0
         if n1 == 0:
-            return z2
+            return z2, 0.0, 0.0, z2, v2
         _stage1_statistics(cl, tau, a1.loadings, a1.correlation == Correlation.EVENTS, ws.z, ws.loadings)
-        p1 = closed_stage1_p(ws.z, selected - 1, ws.loadings, a1.adjustment == Adjustment.NONE, a1.dunnett,
-                             ws.subset)
-        return combine_cohort(p1, z2, looks.stage1_weight)
+        p1 = closed_stage1_p(ws.z, s, ws.loadings, a1.adjustment == Adjustment.NONE, a1.dunnett, ws.subset)
+        return combine_cohort(p1, z2, looks.stage1_weight), ws.z[s], cl.variance[s], z2, v2
     u, v, _ = union_logrank(cl, _STAGE1, _STAGE2, tau, selected)
-    return combine_increments(stage1_p_at_selection, looks.selection_information, looks.information_rates[k], u, v,
-                              score1, variance1)
+    increment = v - variance1
+    z_increment = (u - score1) / math.sqrt(increment) if increment > 0.0 else 0.0
+    z = combine_increments(stage1_p_at_selection, looks.selection_information, looks.information_rates[k], u, v,
+                           score1, variance1)
+    return z, ws.z[s] if n1 > 0 else 0.0, variance1, z_increment, increment
+
+
+@kernel
+def _repeated_ci(d, ws, out, row, k, stage1_z, stage1_v, stage2_z, stage2_v):
+    """The repeated CI of the selected dose's HR at CG look k, into ``out``."""
+    looks = d.looks
+    if looks.mode == Mode.COHORT:
+        w1 = looks.stage1_weight
+        w2 = math.sqrt(1.0 - w1 * w1)
+    else:
+        w1 = math.sqrt(looks.selection_information)
+        w2 = math.sqrt(looks.information_rates[k] - looks.selection_information)
+    low, high = repeated_ci_kernel(stage1_z, stage1_v, stage2_z, stage2_v, w1, w2, looks.efficacy_bounds[k],
+                                   ws.loadings, d.selection.adjustment == Adjustment.DUNNETT, d.selection.dunnett,
+                                   ws.subset)
+    out.repeated_ci_low[row] = low
+    out.repeated_ci_high[row] = high
 
 
 @kernel
@@ -318,6 +343,8 @@ def _stop_for_safety(d, out, row, selection_time):
     """Record a trial stopped at the selection analysis because no dose is eligible."""
     out.hr_estimate[row] = np.nan
     out.log_hr_se[row] = np.nan
+    out.repeated_ci_low[row] = np.nan
+    out.repeated_ci_high[row] = np.nan
     out.cg_events[row] = 0
     out.patients[row] = d.enrolment.stage1_patients
     out.duration[row] = selection_time
@@ -337,6 +364,8 @@ def simulate_trial(d, raw, ws, out, row, user_rule):
     out.look_target_reached[row, :] = False
     out.stage1_z[row, :] = np.nan
     out.stage1_adjusted_p[row] = np.nan
+    out.repeated_ci_low[row] = 0.0  # the selection analysis has no efficacy bound
+    out.repeated_ci_high[row] = np.inf
 
     selected, selection_time, stage1_p, score1, variance1 = _selection_analysis(d, ws, raw, out, row, user_rule)
     out.selected[row] = selected
@@ -360,18 +389,17 @@ def simulate_trial(d, raw, ws, out, row, user_rule):
         reached = looks.events[k] <= m
         # A look is never before the selection analysis that defines the CG.
         tau = max(ws.look_cut[k], selection_time) if reached else last_end
-        z = _combined_z(d, ws, k, tau, selected, stage1_p, score1, variance1)
+        z, stage1_z, stage1_v, stage2_z, stage2_v = _combined_z(d, ws, k, tau, selected, stage1_p, score1, variance1)
         out.look_time[row, k] = tau
         out.look_events[row, k] = _count_at_most(cg_event_times, tau)
         out.look_z[row, k] = z
         out.look_target_reached[row, k] = reached
-        if z >= looks.efficacy_bounds[k]:
-            _finish(d, ws, out, row, tau, selected, k + 1, StopReason.EFFICACY)
+        reason = StopReason.EFFICACY if z >= looks.efficacy_bounds[k] else \
+            StopReason.FUTILITY if z < looks.futility_bounds[k] else StopReason.NONE
+        if reason != StopReason.NONE or k == n_looks - 1:
+            _repeated_ci(d, ws, out, row, k, stage1_z, stage1_v, stage2_z, stage2_v)
+            _finish(d, ws, out, row, tau, selected, k + 1, reason)
             return
-        if z < looks.futility_bounds[k]:
-            _finish(d, ws, out, row, tau, selected, k + 1, StopReason.FUTILITY)
-            return
-    _finish(d, ws, out, row, tau, selected, n_looks, StopReason.NONE)
 
 
 @kernel

@@ -21,6 +21,7 @@ from seamless.sim.outcome import event_times_reference
 from seamless.sim.selection import DoseSummaries, select_reference
 from seamless.stats.boundaries import efficacy_bounds
 from seamless.stats.dunnett import dunnett_adjusted_p
+from seamless.stats.inference import repeated_ci
 from seamless.stats.logrank import logrank_reference
 
 __all__ = ["reference_trial"]
@@ -163,15 +164,17 @@ def reference_trial(design: Design, raw) -> dict:
         if not 1 <= selected <= n_doses:  # no dose eligible
             result.update(selected=selected, selection_time=selection_time, stop_look=0,
                           stop_reason=StopReason.SAFETY, reject=False, duration=selection_time, patients=n1,
-                          cg_events=0, hr_estimate=np.nan, log_hr_se=np.nan)
+                          cg_events=0, hr_estimate=np.nan, log_hr_se=np.nan, repeated_ci_low=np.nan,
+                          repeated_ci_high=np.nan)
             return result
         score1, variance1 = stats[selected - 1][:2]
         stage1_p = trial.closed_p(z, loadings, selected)
         result.update(stage1_adjusted_p=dunnett_adjusted_p(z[selected - 1], loadings))
     result.update(selected=selected, selection_time=selection_time)
 
-    def finish(tau, look, reason):
+    def finish(tau, look, reason, interval=(0.0, math.inf)):
         u, v, events = trial.logrank(tau, np.ones(n, bool), selected)
+        result.update(repeated_ci_low=interval[0], repeated_ci_high=interval[1])
         result.update(stop_look=look, stop_reason=reason, reject=reason is StopReason.EFFICACY, duration=tau,
                       patients=n1 + int((trial.entry[n1:] < tau).sum()),
                       cg_events=events, hr_estimate=math.exp(-u / v) if v > 0 else np.nan,
@@ -194,24 +197,39 @@ def reference_trial(design: Design, raw) -> dict:
         if an.mode is Mode.COHORT:  # stage-1 cohort Dunnett p, stage-2 cohort log-rank
             u2, v2, _ = trial.logrank(tau, ~trial.stage1, selected)
             z2 = u2 / math.sqrt(v2) if v2 > 0 else 0.0
+            w1 = math.sqrt(an.stage1_weight_squared) if n1 > 0 else 0.0
             if n1 == 0:
-                combined = z2
+                combined, pieces = z2, (0.0, 0.0, z2, v2, None)
             else:
-                _, z, loadings = trial.stage1_analysis(tau)
-                w1 = math.sqrt(an.stage1_weight_squared)
+                stats, z, loadings = trial.stage1_analysis(tau)
                 combined = w1 * norm.isf(trial.closed_p(z, loadings, selected)) + math.sqrt(1 - w1 ** 2) * z2
+                pieces = (z[selected - 1], stats[selected - 1][1], z2, v2, loadings)
+            weights = (w1, math.sqrt(1 - w1 ** 2))
         else:  # increments: stage-1 p at selection, then the independent increment of the CG log-rank
             u, v, _ = trial.logrank(tau, np.ones(n, bool), selected)
             z_increment = (u - score1) / math.sqrt(v - variance1) if v - variance1 > 0 else 0.0
             t1 = an.selection_information if n1 > 0 else 0.0
             tk = an.information_rates[k]
             combined = (math.sqrt(t1) * norm.isf(stage1_p) + math.sqrt(tk - t1) * z_increment) / math.sqrt(tk)
+            pieces = (result["stage1_z"][selected - 1] if n1 > 0 else 0.0, variance1, z_increment, v - variance1,
+                      loadings if n1 > 0 else None)
+            weights = (math.sqrt(t1), math.sqrt(tk - t1))
         result["look_time"][k] = tau
         result["look_events"][k] = int((cg_event_times <= tau).sum())
         result["look_z"][k] = combined
         result["look_target_reached"][k] = reached
-        if combined >= bounds[k]:
-            return finish(tau, k + 1, StopReason.EFFICACY)
-        if combined < an.futility_bounds[k]:
-            return finish(tau, k + 1, StopReason.FUTILITY)
-    return finish(tau, n_looks, StopReason.NONE)
+        reason = StopReason.EFFICACY if combined >= bounds[k] else \
+            StopReason.FUTILITY if combined < an.futility_bounds[k] else StopReason.NONE
+        if reason is not StopReason.NONE or k == n_looks - 1:
+            return finish(tau, k + 1, reason, _repeated_ci(design, pieces, weights, bounds[k]))
+
+
+def _repeated_ci(design: Design, pieces, weights, bound):
+    """EXTENSIONS.md s.4: the selected dose's single-step Dunnett p (over all doses) at its shifted stage-1 z,
+    combined with its shifted later z, inverted at the look's bound."""
+    stage1_z, stage1_v, stage2_z, stage2_v, loadings = pieces
+    if design.selection.adjustment is Adjustment.DUNNETT and loadings is not None:
+        stage1_p = lambda z: dunnett_adjusted_p(z, loadings)  # noqa: E731
+    else:
+        stage1_p = norm.sf
+    return repeated_ci(stage1_z, stage1_v, stage2_z, stage2_v, weights, bound, stage1_p)

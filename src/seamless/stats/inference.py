@@ -5,7 +5,9 @@
 - ``invert``: the repeated confidence limit of a combination statistic, the theta0 at which it meets the
   look's bound (Posch et al. 2005, Stat Med 24:3697; Wassmer & Brannath 2016, s.8.3 and 11.1).
 - ``repeated_ci``: the repeated confidence interval of the selected dose's HR from its single-step adjusted
-  stage-1 p-value and its later stage-wise z, both shifted (Posch et al. 2005, s.4; rpact's definition).
+  stage-1 p-value and its later stage-wise z, both shifted (Posch et al. 2005, s.4; rpact's definition);
+  ``repeated_ci_kernel`` is its compiled form for the simulated trial (Illinois iterations), ``repeated_ci``
+  (Brent's method, numpy's Dunnett) its plain twin.
 - ``repeated_p_value``: the smallest alpha whose bounds (same spending, same looks) reject at the look.
 - ``conditional_power``: the probability of rejecting at each remaining look given the binding combined z,
   with stage-wise increments z_j ~ N(-log(theta) sqrt(Delta V_j), 1) and the planned inverse-normal weights
@@ -17,13 +19,17 @@ import math
 
 import numpy as np
 
+from seamless._jit import kernel
 from seamless.stats.boundaries import crossing_probabilities, efficacy_bounds
-from seamless.stats.normal import normal_ppf
+from seamless.stats.dunnett import dunnett_set_p
+from seamless.stats.normal import normal_ppf, normal_sf
 
-__all__ = ["shifted_z", "invert", "repeated_ci", "repeated_p_value", "conditional_power"]
+__all__ = ["shifted_z", "invert", "repeated_ci", "repeated_ci_kernel", "repeated_p_value", "conditional_power"]
 
 #: Bracket of log(theta0) searched by ``invert``: hazard ratios from exp(-7) (0.0009) to exp(7) (1097).
 _LOG_THETA_LIMIT = 7.0
+#: Stage-wise z's are held within +-8 (p-values of 1e-15): beyond, Phi^-1(1 - p) is not finite in doubles.
+_Z_LIMIT = 8.0
 
 
 def shifted_z(z: float, variance: float, log_theta0: float) -> float:
@@ -61,20 +67,85 @@ def repeated_ci(stage1_z: float, stage1_information: float, stage2_z: float, sta
     selected dose's single-step adjusted p at its own z: Dunnett over all doses, or Phi-bar) and the later
     stage-wise z, each z shifted by log(theta0) sqrt(information): the upper limit is where the combination for
     H(theta0): HR >= theta0 meets the bound, the lower limit where the mirrored one (HR <= theta0, statistics
-    negated) does. Without a stage 1, ``stage1_information`` is 0 and ``weights`` (0, 1).
+    negated) does. Without a stage 1, ``stage1_information`` is 0 and ``weights`` (0, 1). (0, inf) at a look
+    without efficacy bound.
     """
+    if not math.isfinite(bound):  # no efficacy bound: no theta0 is rejected
+        return 0.0, math.inf
     w1, w2 = weights
     norm = math.hypot(w1, w2)
 
     def combination(log_theta0: float, sign: float) -> float:
-        # Beyond |z| = 30 every p-value is 0 or 1 in double precision.
-        z1 = min(max(sign * shifted_z(stage1_z, stage1_information, log_theta0), -30.0), 30.0)
-        z2 = min(max(sign * shifted_z(stage2_z, stage2_information, log_theta0), -30.0), 30.0)
-        stage1 = -float(normal_ppf(stage1_p(z1))) if w1 > 0.0 else 0.0
+        z1 = min(max(sign * shifted_z(stage1_z, stage1_information, log_theta0), -_Z_LIMIT), _Z_LIMIT)
+        z2 = min(max(sign * shifted_z(stage2_z, stage2_information, log_theta0), -_Z_LIMIT), _Z_LIMIT)
+        stage1 = min(max(-float(normal_ppf(stage1_p(z1))), -_Z_LIMIT), _Z_LIMIT) if w1 > 0.0 else 0.0
         return (w1 * stage1 + w2 * z2) / norm
 
     return (invert(lambda x: combination(x, -1.0), bound, increasing=False),
             invert(lambda x: combination(x, 1.0), bound, increasing=True))
+
+
+@kernel
+def _single_step_combination(log_theta0, sign, stage1_z, stage1_information, stage2_z, stage2_information, w1, w2,
+                             loadings, adjusted, rule, subset):
+    """The combination of `repeated_ci` at log(theta0), for H(theta0) (sign 1) or its mirror (sign -1)."""
+    z1 = min(max(sign * (stage1_z + log_theta0 * math.sqrt(stage1_information)), -_Z_LIMIT), _Z_LIMIT)
+    z2 = min(max(sign * (stage2_z + log_theta0 * math.sqrt(stage2_information)), -_Z_LIMIT), _Z_LIMIT)
+    stage1 = 0.0
+    if w1 > 0.0:
+        all_doses = (np.int64(1) << loadings.size) - 1
+        p1 = dunnett_set_p(z1, loadings, all_doses, rule, subset) if adjusted else normal_sf(z1)
+        stage1 = min(max(-normal_ppf(p1), -_Z_LIMIT), _Z_LIMIT)
+    return (w1 * stage1 + w2 * z2) / math.sqrt(w1 * w1 + w2 * w2)
+
+
+@kernel
+def _limit(sign, bound, stage1_z, stage1_information, stage2_z, stage2_information, w1, w2, loadings, adjusted,
+           rule, subset):
+    """exp(l) where sign * (combination(l) - bound) = 0, increasing in l, by the Illinois method (regula falsi
+    with halving) on [-7, 7]; 0 or inf when the root lies outside."""
+    lo, hi = -_LOG_THETA_LIMIT, _LOG_THETA_LIMIT
+    g_lo = sign * (_single_step_combination(lo, sign, stage1_z, stage1_information, stage2_z, stage2_information,
+                                            w1, w2, loadings, adjusted, rule, subset) - bound)
+    g_hi = sign * (_single_step_combination(hi, sign, stage1_z, stage1_information, stage2_z, stage2_information,
+                                            w1, w2, loadings, adjusted, rule, subset) - bound)
+    if g_lo > 0.0:
+        return 0.0
+    if g_hi < 0.0:
+        return np.inf
+    side = 0
+    for _ in range(200):
+        x = (lo * g_hi - hi * g_lo) / (g_hi - g_lo) if g_hi != g_lo else 0.5 * (lo + hi)
+        g = sign * (_single_step_combination(x, sign, stage1_z, stage1_information, stage2_z, stage2_information,
+                                             w1, w2, loadings, adjusted, rule, subset) - bound)
+        if g > 0.0:
+            hi, g_hi = x, g
+            if side == 1:
+                g_lo *= 0.5
+            side = 1
+        else:
+            lo, g_lo = x, g
+            if side == -1:
+                g_hi *= 0.5
+            side = -1
+        if hi - lo < 1e-11 or g == 0.0:
+            break
+    return math.exp(x)
+
+
+@kernel
+def repeated_ci_kernel(stage1_z, stage1_information, stage2_z, stage2_information, w1, w2, bound, loadings, adjusted,
+                       rule, subset):
+    """(lower, upper) of `repeated_ci` in compiled code: the selected dose's single-step Dunnett p (``adjusted``;
+    else Phi-bar) from ``rule`` (`seamless.stats.dunnett.DunnettRule`) with ``loadings`` (D,), subset (D,)
+    scratch. (0, inf) at a look without efficacy bound: no theta0 is rejected there."""
+    if not math.isfinite(bound):
+        return 0.0, np.inf
+    lower = _limit(-1.0, bound, stage1_z, stage1_information, stage2_z, stage2_information, w1, w2, loadings,
+                   adjusted, rule, subset)
+    upper = _limit(1.0, bound, stage1_z, stage1_information, stage2_z, stage2_information, w1, w2, loadings,
+                   adjusted, rule, subset)
+    return lower, upper
 
 
 def repeated_p_value(combined_z: float, look: int, information_rates, spending, efficacy_looks,
