@@ -17,6 +17,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from scipy.stats import norm
 
 import seamless as sl
@@ -198,6 +200,9 @@ BAD_DATA = [
     ("cutoff_after_data", lambda d: d, ["--cutoff", "99"], ["--cutoff", "after the data's last follow-up"]),
     ("selected_not_stage2", lambda d: d, ["--selected", "0.3mg"], ["--selected", "stage 2 is on 1.0mg"]),
     ("unknown_dose", lambda d: d, ["--selected", "3mg"], ["--selected", "not a dose", "allowed: 0.3mg"]),
+    ("planned_hr", lambda d: d, ["--planned-hr", "0"], ["--planned-hr", "[0.001, 1000]"]),
+    ("unknown_scenario", lambda d: d, ["--scenario", "nope"], ["--scenario", "unknown scenario nope"]),
+    ("no_patients", lambda d: d.iloc[:0], [], ["no patients"]),
 ]
 
 
@@ -359,3 +364,25 @@ def test_expected_look_date_is_the_exponential_formula():
     from scipy.optimize import brentq
     exact = brentq(lambda t: expected(t) - target, cutoff, cutoff + 200)
     assert expected_event_time(design, data, 3, theta, target, 0.0) == pytest.approx(exact, abs=2e-3)
+
+
+COLUMNS = ["patient", "stage", "arm", "age", "prior_lines", "iss", "entry", "time", "event"]
+ODD_VALUES = st.one_of(st.none(), st.floats(allow_nan=True, allow_infinity=True), st.integers(-10**12, 10**12),
+                       st.text(max_size=12), st.sampled_from(["Kd", "1.0mg", "2021-01-01", "II", "", " "]))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
+@given(data=st.data())
+def test_hostile_data_gets_a_one_line_error_or_an_analysis(design, data):
+    """Any cell replaced by anything, rows dropped or repeated: a DataError (one line) or an analysis, never
+    another exception."""
+    table = pd.read_csv(DATA / "analysis_trial6.csv", dtype={"patient": str}).astype(object)
+    for _ in range(data.draw(st.integers(1, 3))):
+        row = data.draw(st.integers(0, len(table) - 1))
+        table.loc[row, data.draw(st.sampled_from(COLUMNS))] = data.draw(ODD_VALUES)
+    if data.draw(st.booleans()):
+        table = table.sample(frac=data.draw(st.floats(0.0, 1.0)), random_state=1)
+    try:
+        sl.analyze(design, table, simulations=0, inference=data.draw(st.booleans()))
+    except sl.ConfigError as err:
+        assert "\n" not in str(err) and str(err).startswith(("DATA:", "--cutoff", "--selected", "selection.rule"))

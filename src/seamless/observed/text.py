@@ -25,6 +25,15 @@ def _probabilities(values) -> str:
     return ", ".join(_number(v, 3) for v in values) if values else "-"
 
 
+def _repeated(look) -> str:
+    if math.isnan(look.repeated_ci[0]):
+        return "repeated CI and p-value not computed"
+    if math.isinf(look.efficacy_bound):
+        return "no efficacy bound at this look: the repeated CI is every HR"
+    return (f"repeated CI {_number(look.repeated_ci[0])} to {_number(look.repeated_ci[1])}; repeated p "
+            f"{_number(look.repeated_p, 5)}")
+
+
 def analysis_text(a) -> str:
     s1 = a.stage1
     lines = [f"Analysis of the data at {_when(a.cutoff, a.cutoff_date)}: {a.patients['1']} stage-1 and "
@@ -53,8 +62,7 @@ def analysis_text(a) -> str:
                   f"  closed test: z {look.binding_z:.4f} vs bound {_number(look.efficacy_bound)}"
                   f" (futility {_number(look.futility_bound)}): {look.decision}",
                   f"  HR {_number(look.hazard_ratio)}, naive 95% CI {_number(look.naive_ci[0])} to "
-                  f"{_number(look.naive_ci[1])}; repeated CI {_number(look.repeated_ci[0])} to "
-                  f"{_number(look.repeated_ci[1])}; repeated p {_number(look.repeated_p, 5)}"]
+                  f"{_number(look.naive_ci[1])}; " + _repeated(look)]
         if look.conditional_rejection:
             lines += [f"  conditional power by looks {look.look + 1}..: under HR 1 (CRP) "
                       f"{_probabilities(look.conditional_rejection)}; planned HR {a.planned_hazard_ratio:.3f} "

@@ -203,7 +203,7 @@ def _combined_z(d, ws, k, tau, selected, stage1_p_at_selection, score1, variance
 
 
 @kernel
-def _repeated_ci(d, ws, out, row, k, stage1_z, stage1_v, stage2_z, stage2_v):
+def _repeated_ci(d, ws, out, row, k, z, stage1_z, stage1_v, stage2_z, stage2_v):
     """The repeated CI of the selected dose's HR at CG look k, into ``out``."""
     looks = d.looks
     if looks.mode == Mode.COHORT:
@@ -212,7 +212,7 @@ def _repeated_ci(d, ws, out, row, k, stage1_z, stage1_v, stage2_z, stage2_v):
     else:
         w1 = math.sqrt(looks.selection_information)
         w2 = math.sqrt(looks.information_rates[k] - looks.selection_information)
-    low, high = repeated_ci_kernel(stage1_z, stage1_v, stage2_z, stage2_v, w1, w2, looks.efficacy_bounds[k],
+    low, high = repeated_ci_kernel(stage1_z, stage1_v, stage2_z, stage2_v, w1, w2, looks.efficacy_bounds[k], z,
                                    ws.loadings, d.selection.adjustment == Adjustment.DUNNETT, d.selection.dunnett,
                                    ws.subset)
     out.repeated_ci_low[row] = low
@@ -397,7 +397,7 @@ def simulate_trial(d, raw, ws, out, row, user_rule):
         reason = StopReason.EFFICACY if z >= looks.efficacy_bounds[k] else \
             StopReason.FUTILITY if z < looks.futility_bounds[k] else StopReason.NONE
         if reason != StopReason.NONE or k == n_looks - 1:
-            _repeated_ci(d, ws, out, row, k, stage1_z, stage1_v, stage2_z, stage2_v)
+            _repeated_ci(d, ws, out, row, k, z, stage1_z, stage1_v, stage2_z, stage2_v)
             _finish(d, ws, out, row, tau, selected, k + 1, reason)
             return
 

@@ -100,24 +100,61 @@ def _single_step_combination(log_theta0, sign, stage1_z, stage1_information, sta
 
 
 @kernel
-def _limit(sign, bound, stage1_z, stage1_information, stage2_z, stage2_information, w1, w2, loadings, adjusted,
-           rule, subset):
-    """exp(l) where sign * (combination(l) - bound) = 0, increasing in l, by the Illinois method (regula falsi
-    with halving) on [-7, 7]; 0 or inf when the root lies outside."""
-    lo, hi = -_LOG_THETA_LIMIT, _LOG_THETA_LIMIT
-    g_lo = sign * (_single_step_combination(lo, sign, stage1_z, stage1_information, stage2_z, stage2_information,
-                                            w1, w2, loadings, adjusted, rule, subset) - bound)
-    g_hi = sign * (_single_step_combination(hi, sign, stage1_z, stage1_information, stage2_z, stage2_information,
-                                            w1, w2, loadings, adjusted, rule, subset) - bound)
+def _secant(sign, bound, guess, slope, args):
+    """The root of g(l) = sign * (combination(l) - bound) from ``guess``: a Newton step with the approximate
+    ``slope``, then secant steps (the combination is nearly linear in l, so they settle in two or three); nan
+    if they do not."""
+    x0 = guess
+    g0 = sign * (_single_step_combination(x0, sign, *args) - bound)
+    x1 = x0 - g0 / slope
+    for _ in range(6):
+        if not -_LOG_THETA_LIMIT < x1 < _LOG_THETA_LIMIT:
+            return np.nan
+        g1 = sign * (_single_step_combination(x1, sign, *args) - bound)
+        if abs(g1) < 1e-11 or abs(x1 - x0) < 1e-11:
+            return x1
+        if g1 == g0:  # flat: the statistics are held at their limits
+            return np.nan
+        x0, g0, x1 = x1, g1, x1 - g1 * (x1 - x0) / (g1 - g0)
+    return np.nan
+
+
+@kernel
+def _limit(sign, bound, slope, statistic, stage1_z, stage1_information, stage2_z, stage2_information, w1, w2,
+           loadings, adjusted, rule, subset):
+    """exp(l) where g(l) = sign * (combination(l) - bound) = 0, g increasing in l: `_secant` from the root of
+    the combination's linearisation through (0, ``statistic``) (the closed test's combined z, about the
+    combination at HR 1) with ``slope``; if it does not settle, a bracket around that root widened until it
+    holds the root and the Illinois method (regula falsi with halving). 0 or inf when the root lies beyond
+    [-7, 7]."""
+    args = (stage1_z, stage1_information, stage2_z, stage2_information, w1, w2, loadings, adjusted, rule, subset)
+    guess = min(max((bound - sign * statistic) / slope * sign, -_LOG_THETA_LIMIT), _LOG_THETA_LIMIT)
+    root = _secant(sign, bound, guess, slope, args)
+    if not math.isnan(root):
+        return math.exp(root)
+    # Else a bracket around the guess, widened until it holds the root, and the Illinois method.
+    width = 0.125
+    lo, hi = max(guess - width, -_LOG_THETA_LIMIT), min(guess + width, _LOG_THETA_LIMIT)
+    g_lo = sign * (_single_step_combination(lo, sign, *args) - bound)
+    g_hi = sign * (_single_step_combination(hi, sign, *args) - bound)
+    while g_lo > 0.0 and lo > -_LOG_THETA_LIMIT:
+        hi, g_hi = lo, g_lo
+        width *= 4.0
+        lo = max(lo - width, -_LOG_THETA_LIMIT)
+        g_lo = sign * (_single_step_combination(lo, sign, *args) - bound)
+    while g_hi < 0.0 and hi < _LOG_THETA_LIMIT:
+        lo, g_lo = hi, g_hi
+        width *= 4.0
+        hi = min(hi + width, _LOG_THETA_LIMIT)
+        g_hi = sign * (_single_step_combination(hi, sign, *args) - bound)
     if g_lo > 0.0:
         return 0.0
     if g_hi < 0.0:
         return np.inf
-    side = 0
+    x, side = lo, 0
     for _ in range(200):
         x = (lo * g_hi - hi * g_lo) / (g_hi - g_lo) if g_hi != g_lo else 0.5 * (lo + hi)
-        g = sign * (_single_step_combination(x, sign, stage1_z, stage1_information, stage2_z, stage2_information,
-                                             w1, w2, loadings, adjusted, rule, subset) - bound)
+        g = sign * (_single_step_combination(x, sign, *args) - bound)
         if g > 0.0:
             hi, g_hi = x, g
             if side == 1:
@@ -128,23 +165,27 @@ def _limit(sign, bound, stage1_z, stage1_information, stage2_z, stage2_informati
             if side == -1:
                 g_hi *= 0.5
             side = -1
-        if hi - lo < 1e-11 or g == 0.0:
+        if hi - lo < 1e-10 or g == 0.0:
             break
     return math.exp(x)
 
 
 @kernel
-def repeated_ci_kernel(stage1_z, stage1_information, stage2_z, stage2_information, w1, w2, bound, loadings, adjusted,
-                       rule, subset):
+def repeated_ci_kernel(stage1_z, stage1_information, stage2_z, stage2_information, w1, w2, bound, statistic, loadings,
+                       adjusted, rule, subset):
     """(lower, upper) of `repeated_ci` in compiled code: the selected dose's single-step Dunnett p (``adjusted``;
     else Phi-bar) from ``rule`` (`seamless.stats.dunnett.DunnettRule`) with ``loadings`` (D,), subset (D,)
-    scratch. (0, inf) at a look without efficacy bound: no theta0 is rejected there."""
+    scratch; ``statistic``: the look's combined z (where the search starts). (0, inf) at a look without
+    efficacy bound: no theta0 is rejected there."""
     if not math.isfinite(bound):
         return 0.0, np.inf
-    lower = _limit(-1.0, bound, stage1_z, stage1_information, stage2_z, stage2_information, w1, w2, loadings,
-                   adjusted, rule, subset)
-    upper = _limit(1.0, bound, stage1_z, stage1_information, stage2_z, stage2_information, w1, w2, loadings,
-                   adjusted, rule, subset)
+    # d combination / d log(theta0): (w1 sqrt(V1) + w2 sqrt(V2)) / sqrt(w1^2 + w2^2) without adjustment
+    slope = max((w1 * math.sqrt(stage1_information) + w2 * math.sqrt(stage2_information)) /
+                math.sqrt(w1 * w1 + w2 * w2), 1e-3)
+    lower = _limit(-1.0, bound, slope, statistic, stage1_z, stage1_information, stage2_z, stage2_information, w1,
+                   w2, loadings, adjusted, rule, subset)
+    upper = _limit(1.0, bound, slope, statistic, stage1_z, stage1_information, stage2_z, stage2_information, w1, w2,
+                   loadings, adjusted, rule, subset)
     return lower, upper
 
 
