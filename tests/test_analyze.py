@@ -386,3 +386,15 @@ def test_hostile_data_gets_a_one_line_error_or_an_analysis(design, data):
         sl.analyze(design, table, simulations=0, inference=data.draw(st.booleans()))
     except sl.ConfigError as err:
         assert "\n" not in str(err) and str(err).startswith(("DATA:", "--cutoff", "--selected", "selection.rule"))
+
+
+def test_a_rule_on_response_takes_the_dose_of_stage_2_or_the_one_given():
+    study = sl.load(Path(__file__).parents[1] / "configs" / "selection_on_response.toml")
+    data = sl.trial_patients(study, 0, seed=1)
+    a = sl.analyze(study, data, simulations=0, inference=False)
+    assert a.stage1.selected == data.attrs["selected_dose"] == a.stage1.rule_choice
+    stage1_only = data[data["stage"] == 1]
+    with pytest.raises(sl.ConfigError, match="selects on response and toxicity.*--selected"):
+        sl.analyze(study, stage1_only, simulations=0)
+    dose = study.scenarios[0].design.doses[0]
+    assert sl.analyze(study, stage1_only, selected=dose, simulations=0).stage1.selected == dose

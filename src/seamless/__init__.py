@@ -11,7 +11,7 @@ numba is configured (NUMBA_CACHE_DIR) before it is imported.
 
 import importlib
 
-__version__ = "0.5.0"
+__version__ = "0.6.0"
 
 _EXPORTS = {
     "ConfigError": "seamless._schema",

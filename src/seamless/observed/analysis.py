@@ -37,6 +37,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from seamless._schema import ConfigError
 from seamless.design import Adjustment, Correlation, Design, Mode, Trigger
 from seamless.observed.data import PatientData
 from seamless.sim.kernel_design import KernelDesign, kernel_design
@@ -284,7 +285,7 @@ def analyze_data(design: Design, data: PatientData, selected: str | None = None,
         return analysis
 
     # The selection (A1).
-    code = _rule_choice(design, trial, z1, events1, data) if design.stage1.patients else 1
+    code = _rule_choice(design, trial, z1, events1, data, selected) if design.stage1.patients else 1
     stage1.rule_choice = arms[code] if code > 0 else None
     chosen = doses.index(selected) + 1 if selected is not None else data.stage2_dose or code
     stage1.selected_by = "given" if selected is not None else ("data" if data.stage2_dose and
@@ -325,10 +326,13 @@ def analyze_data(design: Design, data: PatientData, selected: str | None = None,
     return analysis
 
 
-def _rule_choice(design, trial, z1, events1, data) -> int:
-    """Arm code the design's rule selects from the stage-1 statistics (0: stop for safety)."""
+def _rule_choice(design, trial, z1, events1, data, selected) -> int:
+    """Arm code the design's rule selects from the stage-1 statistics (0: stop for safety). A rule on response
+    or toxicity cannot be applied (the data hold neither): the dose of stage 2 or the dose given stands."""
     rule = design.selection.rule
     if rule.rule in (SelectionRule.RESPONSE, SelectionRule.UTILITY):
+        if selected is not None:
+            return design.doses.index(selected) + 1
         if not data.stage2_dose:
             raise _needs_dose(rule.rule.name.lower())
         return data.stage2_dose
@@ -337,7 +341,11 @@ def _rule_choice(design, trial, z1, events1, data) -> int:
     summaries = DoseSummaries(np.ascontiguousarray(z1, dtype=np.float64), events1[1:].astype(np.int64),
                               counts.astype(np.int64), zeros, zeros, zeros, zeros)
     if trial.kd.user_rule is not None:
-        return int(trial.kd.user_rule(summaries)) + 1
+        code = int(trial.kd.user_rule(summaries)) + 1
+        if not 0 <= code <= trial.n_doses:
+            raise ConfigError(f"selection.rule: the user's rule returned {code - 1}; allowed a dose index "
+                              f"0..{trial.n_doses - 1}, or -1 to stop for safety")
+        return code
     return int(select(trial.kd.selection.rule, summaries))
 
 
