@@ -11,7 +11,10 @@ Measures
       numba cache) and warm (from that cache, median of repeats);
   (4) peak memory (RSS summed over the process tree, sampled every 0.1 s) and wall time of
       ``simulate CONFIG --trials 1000000 --scenario null --quiet --out TMP``;
-  (5) wall time of ``simulate report`` on the default run (3 scenarios x 10,000 trials).
+  (5) wall time of ``simulate report`` on the default run (3 scenarios x 10,000 trials);
+  (6) wall time of ``simulate analyze`` on a simulated trial's data (tests/data/analysis_trial3.csv): in
+      increments mode (tests/data/analysis.toml; conditional power by formula) and with the default
+      config in cohort mode (conditional power by 1000 simulated continuations at two looks).
 ``--quick`` (CI, a few minutes) uses fewer repeats and trials. Figures are reported, never asserted.
 Writes a table to stdout and every figure, with the machine and the mode, to a JSON file.
 """
@@ -182,6 +185,21 @@ def report_seconds(trials: int) -> dict:
     return {"trials": trials, "seconds": statistics.median(times)}
 
 
+ANALYSIS_DATA = ROOT / "tests" / "data" / "analysis_trial3.csv"
+
+
+def analyze_seconds() -> dict:
+    """Wall time of ``simulate analyze`` (start-up included, median of three) in both modes."""
+    commands = {
+        "increments": _simulate_command("analyze", str(ROOT / "tests" / "data" / "analysis.toml"), str(ANALYSIS_DATA),
+                                        config=None),
+        "cohort": _simulate_command("analyze", str(CONFIG), str(ANALYSIS_DATA), "--scenario", "design", "--cutoff",
+                                    "30", config=None),
+    }
+    return {mode: statistics.median(_run_seconds(command, dict(os.environ)) for _ in range(3))
+            for mode, command in commands.items()}
+
+
 def table(figures: dict) -> str:
     """The figures as a plain-text table."""
     m, per_trial = figures["machine"], figures["per_trial_us"]
@@ -203,6 +221,8 @@ def table(figures: dict) -> str:
     if "report" in figures:
         report = figures["report"]
         rows.append((f"simulate report, 3 x {report['trials']} trials (s)", f"{report['seconds']:.2f}"))
+    for mode, seconds in figures.get("analyze", {}).items():
+        rows.append((f"simulate analyze, {mode} mode (s)", f"{seconds:.2f}"))
     lines += [f"{label:<46}{value:>12}" for label, value in rows]
     return "\n".join(lines)
 
@@ -224,6 +244,7 @@ def run(quick: bool) -> dict:
     figures["startup_seconds"] = startup_seconds(sizes["warm_repeats"])
     figures["memory"] = peak_memory(sizes["memory_trials"])
     figures["report"] = report_seconds(sizes["report_trials"])
+    figures["analyze"] = analyze_seconds()
     return figures
 
 

@@ -29,6 +29,7 @@ FIGURES = {
     "trials_per_second": {"null": 38000.0, "design": 34000.0, "flat": 35000.0, "all": 35600.0, "jobs": 2},
     "startup_seconds": {"cold": 31.5, "warm": 1.25, "warm_runs": [1.2, 1.25, 1.3]},
     "memory": {"trials": 20000, "peak_mb": 512.4, "wall_seconds": 3.5},
+    "analyze": {"increments": 2.25, "cohort": 9.75},
 }
 
 
@@ -37,7 +38,7 @@ def test_table_shows_every_figure(bench):
     assert "quick mode" in text and "Test CPU" in text and "2 cores" in text
     for expected in ["null", "design", "flat", "mean", "full_featured", "74.8",
                      "51.2", "58.5", "55.6", "35600", "2 jobs", "31.50", "1.25",
-                     "512", "3.5", "20000 trials"]:
+                     "512", "3.5", "20000 trials", "analyze, cohort mode", "9.75", "2.25"]:
         assert expected in text, expected
 
 
