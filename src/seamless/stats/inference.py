@@ -111,7 +111,7 @@ def _secant(sign, bound, guess, slope, args):
         if not -_LOG_THETA_LIMIT < x1 < _LOG_THETA_LIMIT:
             return np.nan
         g1 = sign * (_single_step_combination(x1, sign, *args) - bound)
-        if abs(g1) < 1e-11 or abs(x1 - x0) < 1e-11:
+        if abs(g1) < 1e-9 or abs(x1 - x0) < 1e-8:  # the next step: about 1e-12
             return x1
         if g1 == g0:  # flat: the statistics are held at their limits
             return np.nan
