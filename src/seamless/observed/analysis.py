@@ -92,7 +92,7 @@ class Look:
     decision: str                     # "efficacy", "futility", "continue", "final: not rejected"
     hazard_ratio: float               # exp(-U/V), selected dose vs control, all CG
     naive_ci: tuple                   # exp(log HR -+ 1.96 / sqrt(V))
-    repeated_ci: tuple                # (lower, upper), nan at a look without efficacy
+    repeated_ci: tuple                # (lower, upper); (0, inf) at a look without efficacy bound
     repeated_p: float
     conditional_rejection: list = field(default_factory=list)   # CRP by each remaining look (HR 1)
     conditional_power_planned: list = field(default_factory=list)
@@ -223,15 +223,9 @@ def selection_time(design: Design, data: PatientData) -> float:
     calendar = np.sort((data.entry + data.time)[first & data.event])
     if calendar.size >= sel.events:
         return max(last_entry, float(calendar[sel.events - 1]))
-    if _followed_to_end(data, first):
+    if not data.followed(first).any():
         return max(last_entry, float((data.entry + data.time)[first].max()))
     return math.inf
-
-
-def _followed_to_end(data: PatientData, rows: np.ndarray) -> bool:
-    """No patient of ``rows`` is still at risk at the data's cut-off (censored there)."""
-    at_risk = rows & ~data.event & (data.entry + data.time >= data.cutoff - 1e-9)
-    return not at_risk.any()
 
 
 def look_times(design: Design, data: PatientData, selected: int, a1: float) -> list[tuple[float, bool]]:
@@ -240,7 +234,7 @@ def look_times(design: Design, data: PatientData, selected: int, a1: float) -> l
     the looks whose targets cannot be reached happen at the end of the last CG follow-up (as simulated)."""
     rows = cg_rows(data, selected)
     calendar = np.sort((data.entry + data.time)[rows & data.event])
-    ended = (data.stage == 2).sum() >= design.stage2.patients and _followed_to_end(data, rows)
+    ended = (data.stage == 2).sum() >= design.stage2.patients and not data.followed(rows).any()
     last_end = max(a1, float((data.entry + data.time)[rows].max())) if rows.any() else a1
     out = []
     for target in design.analysis.events:

@@ -47,6 +47,10 @@ class PatientData(NamedTuple):
             return None
         return str(self.origin + np.timedelta64(int(round(months * DAYS_PER_MONTH)), "D"))
 
+    def followed(self, rows: np.ndarray) -> np.ndarray:
+        """The patients of ``rows`` still followed at the cut-off (censored there, not before)."""
+        return rows & ~self.event & (self.entry + self.time >= self.cutoff - 1e-9)
+
     def cut(self, tau: float) -> PatientData:
         """The data as they stood at calendar time tau."""
         keep = self.entry < tau

@@ -68,11 +68,6 @@ class _Model:
         return out
 
 
-def _followed(data: PatientData, rows) -> np.ndarray:
-    """Patients of ``rows`` still followed at the cut-off (censored there)."""
-    return rows & ~data.event & (data.entry + data.time >= data.cutoff - 1e-9)
-
-
 def _stage2_start(design: Design, data: PatientData, a1: float) -> float:
     return max(data.cutoff, a1 + design.selection.stage2_delay_months)
 
@@ -89,7 +84,7 @@ def expected_event_time(design: Design, data: PatientData, selected: int, theta:
         return math.nan
     grid = np.arange(0.0, HORIZON + STEP, STEP)
     calendar = data.cutoff + grid
-    followed = _followed(data, rows)
+    followed = data.followed(rows)
     elapsed = (data.cutoff - data.entry)[followed]
     arm = np.where(data.arm[followed] == selected, selected, 0)
     stratum = data.stratum[followed]
@@ -173,7 +168,7 @@ class Continuation:
 
     def _continued(self, data: PatientData, model: _Model, rng, a1: float) -> PatientData:
         """One simulated completion of the trial: full follow-up of everyone, stage 2 filled up."""
-        followed = _followed(data, np.ones(data.arm.size, bool))
+        followed = data.followed(np.ones(data.arm.size, bool))
         elapsed = (data.cutoff - data.entry)[followed]
         arm = data.arm[followed]
         stratum = data.stratum[followed]

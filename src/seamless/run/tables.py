@@ -45,6 +45,9 @@ def scenario_report(row: dict, doses: tuple[str, ...], look_events: tuple[int, .
         f"  HR estimate of the selected dose at the last look: mean {_pm(row, 'hr_mean', 3)}, "
         f"median {row['hr_median']:.3f}",
     ]
+    if row.get("repeated_ci_coverage") is not None:  # results of 0.6 on (EXTENSIONS.md s.3-4)
+        lines.append(f"  coverage of its true HR: naive 95% interval {_pm(row, 'naive_ci_coverage', 3)}, "
+                     f"repeated CI at the stopping look {_pm(row, 'repeated_ci_coverage', 3)}")
     return "\n".join(lines)
 
 
