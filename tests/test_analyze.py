@@ -129,13 +129,22 @@ def test_cutoff_recuts_the_data_as_the_trial_saw_it(design):
     assert not before_a1.stage1.reached and not before_a1.looks and before_a1.stage1.selected is None
 
 
+def test_stage2_patients_before_the_planned_start_are_noted(design):
+    data = pd.read_csv(DATA / "analysis_trial6.csv")
+    data.loc[data.index[data["stage"] == 2][:2], "entry"] = 10.0
+    a = sl.analyze(design, data, simulations=0, inference=False)
+    assert any("2 stage-2 patients entered before" in note for note in a.notes)
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("config, scenario", [(Path(__file__).parents[1] / "configs" / "successor2.toml", "design"),
-                                              (DATA / "analysis.toml", None)], ids=["cohort", "increments"])
+                                              (DATA / "analysis.toml", None),
+                                              (Path(__file__).parents[1] / "configs" / "two_arm_check.toml",
+                                               "alternative")], ids=["cohort", "increments", "two_arm"])
 def test_round_trip_of_simulated_trials(config, scenario):
-    """200 simulated trials of the default design (cohort mode; with its futility look) and of the analysis
-    tests' design (increments mode), saved as data and analysed: the same selected dose, look times, CG events,
-    combined z's and decisions."""
+    """200 simulated trials of the default design (cohort mode; with its futility look), of the analysis
+    tests' design (increments mode) and of the two-arm design (no selection stage), saved as data and
+    analysed: the same selected dose, look times, CG events, combined z's and decisions."""
     study = sl.load(config).select(scenario)
     trials = sl.simulate(study, trials=200, seed=3).trials()
     for trial in range(200):

@@ -301,6 +301,10 @@ def analyze_data(design: Design, data: PatientData, selected: str | None = None,
                          "the design stops for futility at A1")
             return analysis
     stage1.decision = "select"
+    early = (data.stage == 2) & (data.entry < a1 + design.selection.stage2_delay_months)
+    if design.stage1.patients and early.any():
+        notes.append(f"{int(early.sum())} stage-2 patients entered before the design's start of stage 2 (month "
+                     f"{a1 + design.selection.stage2_delay_months:.2f})")
 
     hr_planned = _planned_hr(design, s) if planned_hr is None else planned_hr
     analysis.planned_hazard_ratio = hr_planned

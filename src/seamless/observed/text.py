@@ -25,6 +25,10 @@ def _probabilities(values) -> str:
     return ", ".join(_number(v, 3) for v in values) if values else "-"
 
 
+def _stage1_p(p: dict) -> str:
+    return "p1 " + ", ".join(f"{name} {value:.5f}" for name, value in p.items()) + "; " if p else ""
+
+
 def _repeated(look) -> str:
     if math.isnan(look.repeated_ci[0]):
         return "repeated CI and p-value not computed"
@@ -39,7 +43,8 @@ def analysis_text(a) -> str:
     lines = [f"Analysis of the data at {_when(a.cutoff, a.cutoff_date)}: {a.patients['1']} stage-1 and "
              f"{a.patients['2']} stage-2 patients; mode {a.mode}", ""]
     state = "" if s1.reached else " (not reached: statistics at the cut-off)"
-    lines.append(f"Selection analysis (A1) at {_when(s1.time, s1.date)}{state}")
+    lines.append(f"Selection analysis (A1) at {_when(s1.time, s1.date)}{state}" if s1.z else
+                 "No selection stage")
     if s1.z:
         lines.append(f"  {'dose':<12}{'z':>9}{'HR':>9}{'events':>8}")
         for dose, z in s1.z.items():
@@ -50,14 +55,14 @@ def analysis_text(a) -> str:
                                                                    s1.intersection_p.items()))
     if s1.selected:
         by = {"rule": "by the design's rule", "given": "as given", "data": "as in the data's stage 2"}[s1.selected_by]
-        lines.append(f"  selected: {s1.selected} ({by}); closed-test stage-1 p {_number(s1.closed_p, 5)}")
+        closed = f"; closed-test stage-1 p {_number(s1.closed_p, 5)}" if s1.z else ""
+        lines.append(f"  selected: {s1.selected} ({by}){closed}")
     elif s1.decision != "not reached":
         lines.append(f"  decision: {s1.decision}")
     for look in a.looks:
         lines += ["", f"Look {look.look} at {_when(look.time, look.date)}: {look.events} CG events "
                   f"(target {look.target_events}{'' if look.target_reached else ', never reached'})",
-                  "  stage-wise: p1 " + ", ".join(f"{k} {v:.5f}" for k, v in look.stage1_p.items()) +
-                  f"; stage-2 z {look.stage2_z:.4f} (p {look.stage2_p:.5f})",
+                  f"  stage-wise: {_stage1_p(look.stage1_p)}stage-2 z {look.stage2_z:.4f} (p {look.stage2_p:.5f})",
                   "  combined z: " + ", ".join(f"{k} {v:.4f}" for k, v in look.combined_z.items()),
                   f"  closed test: z {look.binding_z:.4f} vs bound {_number(look.efficacy_bound)}"
                   f" (futility {_number(look.futility_bound)}): {look.decision}",
