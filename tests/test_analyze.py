@@ -95,6 +95,13 @@ def test_repeated_ci_is_the_inverted_test_on_the_data(design, reference):
         assert combined == pytest.approx(look.efficacy_bound, abs=1e-8)
     assert look.repeated_ci[0] < look.hazard_ratio < look.repeated_ci[1]
     assert (look.repeated_ci[1] < 1.0) == (look.decision == "efficacy")
+    # the closed test inverted: at its upper limit the binding intersection's combined z is the bound
+    theta, z1 = look.closed_test_upper, np.array(reference["stage1_z"])
+    z1[s] += math.log(theta) * math.sqrt(v1)
+    closed_p1 = max(dunnett_adjusted_p(z1[[s, *rest]].max(), np.full(1 + len(rest), math.sqrt(0.6)))
+                    for rest in ([], *[[j] for j in range(3) if j != s], [j for j in range(3) if j != s]))
+    combined = (w1 * norm.isf(closed_p1) + w2 * (z2 + math.log(theta) * math.sqrt(v2))) / math.sqrt(0.75)
+    assert combined == pytest.approx(look.efficacy_bound, abs=1e-8)
 
 
 @pytest.mark.parametrize("reference", REFERENCE, ids=lambda r: r["file"])
@@ -178,6 +185,10 @@ def test_the_analysis_repeated_ci_is_the_simulated_trials(default_study):
         a = sl.analyze(study, sl.trial_patients(study, trial, seed=4), simulations=0)
         stop = a.looks[row["stop_look"] - 1]
         assert stop.repeated_ci == pytest.approx((row["hr_repeated_ci_low"], row["hr_repeated_ci_high"]), rel=1e-7)
+        for look in a.looks:  # the closed test's own upper limit: inside the interval, below 1 iff it rejects
+            if math.isfinite(look.efficacy_bound):
+                assert look.closed_test_upper <= look.repeated_ci[1] * (1 + 1e-9)
+                assert (look.closed_test_upper < 1.0) == (look.decision == "efficacy")
 
 
 # Bad data: (id, how the data set is changed, extra options, fragments of the one-line error)

@@ -18,7 +18,8 @@ Definitions (each with its source and its relation to rpact's ``getAnalysisResul
   statistics negated), each side at the design's alpha. This is rpact's definition. Its p-values are never
   smaller than the closed test's, so the interval contains every theta0 the closed test (with the selected
   dose's statistics shifted) does not reject; the two coincide when the selected dose's shifted stage-1 z is
-  the largest of the doses'.
+  the largest of the doses'. The closed test's own inversion, a one-sided upper limit (below 1 exactly when
+  the closed test rejects), is reported beside it (``closed_test_upper``).
 - Repeated p-value: the smallest alpha whose bounds (the design's spending and looks) reject H_s with the
   closed test at look k (rpact's definition; rpact gives none for user-defined spending).
 - Conditional power (and the conditional rejection probability, under HR 1) in ``increments`` mode: the
@@ -44,9 +45,9 @@ from seamless.sim.kernel_design import KernelDesign, kernel_design
 from seamless.sim.selection import DoseSummaries, SelectionRule, select
 from seamless.stats.combination import closed_stage1_p, combine_cohort, combine_increments
 from seamless.stats.dunnett import dunnett_set_p
-from seamless.stats.inference import conditional_power, repeated_ci, repeated_p_value
+from seamless.stats.inference import conditional_power, invert, repeated_ci, repeated_p_value, shifted_z
 from seamless.stats.logrank import _logrank_many_to_one
-from seamless.stats.normal import normal_sf
+from seamless.stats.normal import normal_ppf, normal_sf
 
 __all__ = ["StageOne", "Look", "FutureLook", "Analysis", "LookStatistics", "analyze_data", "cg_rows", "look_times"]
 
@@ -94,6 +95,7 @@ class Look:
     naive_ci: tuple                   # exp(log HR -+ 1.96 / sqrt(V))
     repeated_ci: tuple                # (lower, upper); (0, inf) at a look without efficacy bound
     repeated_p: float
+    closed_test_upper: float = math.nan  # the one-sided upper limit from inverting the closed test itself
     conditional_rejection: list = field(default_factory=list)   # CRP by each remaining look (HR 1)
     conditional_power_planned: list = field(default_factory=list)
     conditional_power_observed: list = field(default_factory=list)
@@ -369,6 +371,7 @@ class LookStatistics(NamedTuple):
     stage2_z: float            # cohort: the stage-2 cohort's z; increments: the increment since A1
     stage2_information: float
     weights: tuple             # (w1, w2) of the combination
+    stage1_all_z: np.ndarray   # every dose's stage-1 z at the same time (the closed test's intersections)
 
 
 class _Looks:
@@ -401,7 +404,8 @@ class _Looks:
                 z1, v1_all, loadings, p1, binding = np.zeros(1), np.zeros(1), np.zeros(1), {}, z2
                 combined = {design.doses[0]: z2}
             self.statistics[k] = LookStatistics(z1[s - 1] if n1 else 0.0, v1_all[s - 1] if n1 else 0.0, loadings, z2,
-                                                v2, (looks.stage1_weight, math.sqrt(1.0 - looks.stage1_weight ** 2)))
+                                                v2, (looks.stage1_weight, math.sqrt(1.0 - looks.stage1_weight ** 2)),
+                                                z1)
         else:
             p1 = trial.intersection_p(self.z1, self.loadings1, s) if n1 else {}
             t1, tk = looks.selection_information, looks.information_rates[k - 1]
@@ -411,7 +415,7 @@ class _Looks:
             combined = {S: float(combine_increments(p, t1, tk, u, v, self.u1, self.v1)) for S, p in p1.items()} \
                 if n1 else {design.doses[0]: binding}
             self.statistics[k] = LookStatistics(self.z1[s - 1] if n1 else 0.0, self.v1, self.loadings1, z2, increment,
-                                                (math.sqrt(t1), math.sqrt(tk - t1)))
+                                                (math.sqrt(t1), math.sqrt(tk - t1)), self.z1)
         bound, futility = float(looks.efficacy_bounds[k - 1]), float(looks.futility_bounds[k - 1])
         decision = "efficacy" if binding >= bound else "futility" if binding < futility else \
             ("final: not rejected" if k == looks.events.size else "continue")
@@ -424,6 +428,17 @@ class _Looks:
                     repeated_ci=(math.nan, math.nan), repeated_p=math.nan)
 
 
+def _closed_combination(trial: _Trial, st: LookStatistics, s: int, log_theta0: float) -> float:
+    """The closed test's combined z at a look for H(theta0): HR_s >= theta0, every stage-wise statistic of the
+    selected dose shifted, the other doses' as they are (the binding intersection's)."""
+    z = st.stage1_all_z.copy()
+    z[s - 1] = min(max(shifted_z(st.stage1_z, st.stage1_information, log_theta0), -8.0), 8.0)
+    stage2 = min(max(shifted_z(st.stage2_z, st.stage2_information, log_theta0), -8.0), 8.0)
+    stage1 = min(max(-float(normal_ppf(trial.closed_p(z, st.loadings, s))), -8.0), 8.0)
+    w1, w2 = st.weights
+    return (w1 * stage1 + w2 * stage2) / math.hypot(w1, w2)
+
+
 def _inference(trial, look: Look, looks: _Looks, k: int, tau: float, hr_planned: float, continuation) -> None:
     """Repeated CI and p-value, conditional rejection probability and power at look k (in place)."""
     design, kd = trial.design, trial.kd
@@ -431,6 +446,10 @@ def _inference(trial, look: Look, looks: _Looks, k: int, tau: float, hr_planned:
     st = looks.statistics[k]
     look.repeated_ci = repeated_ci(st.stage1_z, st.stage1_information, st.stage2_z, st.stage2_information,
                                    st.weights, look.efficacy_bound, lambda z: trial.single_step_p(z, st.loadings))
+    look.closed_test_upper = look.repeated_ci[1]
+    if design.stage1.patients and math.isfinite(look.efficacy_bound):
+        look.closed_test_upper = invert(lambda x: _closed_combination(trial, st, looks.s, x), look.efficacy_bound,
+                                        increasing=True)
     efficacy_looks = tuple(int(j) + 1 for j in np.flatnonzero(np.isfinite(kd.looks.efficacy_bounds)))
     look.repeated_p = repeated_p_value(look.binding_z, k, kd.looks.information_rates, an.spending, efficacy_looks)
     if k == kd.looks.events.size or look.decision == "efficacy":

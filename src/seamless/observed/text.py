@@ -34,8 +34,8 @@ def _repeated(look) -> str:
         return "repeated CI and p-value not computed"
     if math.isinf(look.efficacy_bound):
         return "no efficacy bound at this look: the repeated CI is every HR"
-    return (f"repeated CI {_number(look.repeated_ci[0])} to {_number(look.repeated_ci[1])}; repeated p "
-            f"{_number(look.repeated_p, 5)}")
+    return (f"repeated CI {_number(look.repeated_ci[0])} to {_number(look.repeated_ci[1])} (closed test's upper "
+            f"limit {_number(look.closed_test_upper)}); repeated p {_number(look.repeated_p, 5)}")
 
 
 def analysis_text(a) -> str:
