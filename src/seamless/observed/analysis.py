@@ -49,7 +49,7 @@ from seamless.stats.inference import conditional_power, invert, repeated_ci, rep
 from seamless.stats.logrank import _logrank_many_to_one
 from seamless.stats.normal import normal_ppf, normal_sf
 
-__all__ = ["StageOne", "Look", "FutureLook", "Analysis", "LookStatistics", "analyze_data", "cg_rows", "look_times"]
+__all__ = ["StageOne", "Look", "FutureLook", "Analysis", "LookStatistics", "analyze_data", "look_times"]
 
 #: z of the naive two-sided 95% interval.
 Z95 = 1.959963984540054
@@ -149,14 +149,9 @@ def _logrank(data: PatientData, tau: float, arm: np.ndarray, n_arms: int, n_stra
     return score, variance, events
 
 
-def cg_rows(data: PatientData, selected: int) -> np.ndarray:
-    """The confirmatory group: stage-1 control and selected-dose patients, and all of stage 2."""
-    return (data.stage == 2) | (data.arm == 0) | (data.arm == selected)
-
-
 def _union_arm(data: PatientData, selected: int) -> np.ndarray:
     """Analysis arms of the CG: 1 = the selected dose, 0 = control, -1 = not in the CG."""
-    return np.where(cg_rows(data, selected), (data.arm == selected).astype(np.int64), -1)
+    return np.where(data.confirmatory(selected), (data.arm == selected).astype(np.int64), -1)
 
 
 class _Trial:
@@ -234,7 +229,7 @@ def look_times(design: Design, data: PatientData, selected: int, a1: float) -> l
     """(calendar time, target reached) of each CG look; time inf when the data do not reach it. A look is at
     the D-th CG event, never before A1; when every planned patient is in and no CG patient is still followed,
     the looks whose targets cannot be reached happen at the end of the last CG follow-up (as simulated)."""
-    rows = cg_rows(data, selected)
+    rows = data.confirmatory(selected)
     calendar = np.sort((data.entry + data.time)[rows & data.event])
     ended = (data.stage == 2).sum() >= design.stage2.patients and not data.followed(rows).any()
     last_end = max(a1, float((data.entry + data.time)[rows].max())) if rows.any() else a1
@@ -389,7 +384,7 @@ class _Looks:
         n1 = design.stage1.patients
         u, v, _ = _logrank(d, tau, _union_arm(d, s), 2, trial.n_strata)
         u, v = float(u[0]), float(v[0])
-        cg_events = int(((d.entry + d.time <= tau) & d.event & cg_rows(d, s)).sum())
+        cg_events = int(((d.entry + d.time <= tau) & d.event & d.confirmatory(s)).sum())
         if looks.mode == Mode.COHORT:
             arm2 = np.where(d.stage == 2, (d.arm == s).astype(np.int64), -1)
             u2, v2, _ = _logrank(d, tau, arm2, 2, trial.n_strata)

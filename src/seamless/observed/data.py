@@ -47,6 +47,10 @@ class PatientData(NamedTuple):
             return None
         return str(self.origin + np.timedelta64(int(round(months * DAYS_PER_MONTH)), "D"))
 
+    def confirmatory(self, selected: int) -> np.ndarray:
+        """The confirmatory group (CG) of dose ``selected``: stage-1 control and dose patients, all of stage 2."""
+        return (self.stage == 2) | (self.arm == 0) | (self.arm == selected)
+
     def followed(self, rows: np.ndarray) -> np.ndarray:
         """The patients of ``rows`` still followed at the cut-off (censored there, not before)."""
         return rows & ~self.event & (self.entry + self.time >= self.cutoff - 1e-9)

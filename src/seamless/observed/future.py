@@ -75,10 +75,8 @@ def _stage2_start(design: Design, data: PatientData, a1: float) -> float:
 def expected_event_time(design: Design, data: PatientData, selected: int, theta: float, target: int,
                         a1: float) -> float:
     """Calendar month at which the expected CG events reach ``target`` (inf beyond 240 months)."""
-    from seamless.observed.analysis import cg_rows
-
     model = _Model(design, selected, theta)
-    rows = cg_rows(data, selected)
+    rows = data.confirmatory(selected)
     observed = int((rows & data.event).sum())
     if observed >= target:
         return math.nan
