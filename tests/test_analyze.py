@@ -246,14 +246,19 @@ def _analyze(cwd, *args):
 
 
 @pytest.mark.parametrize("change, extra, fragments", [case[1:] for case in BAD_DATA], ids=[c[0] for c in BAD_DATA])
-def test_bad_data_gets_one_line_and_status_2(tmp_path, change, extra, fragments):
+def test_bad_data_gets_one_line_and_status_2(tmp_path, monkeypatch, capsys, change, extra, fragments):
+    # The command's own entry point, in this process (test_unreadable_file runs it as a subprocess).
+    from seamless.cli import main
+
     data = change(pd.read_csv(DATA / "analysis_trial6.csv", dtype={"patient": str}))
     data.to_csv(tmp_path / "data.csv", index=False)
+    monkeypatch.chdir(tmp_path)
     before = {p.name for p in tmp_path.iterdir()}
-    result = _analyze(tmp_path, DATA / "analysis.toml", "data.csv", "--simulations", "0", *extra)
-    assert result.returncode == 2, result.stderr
-    assert result.stdout == "" and "Traceback" not in result.stderr
-    lines = result.stderr.splitlines()
+    status = main(["analyze", str(DATA / "analysis.toml"), "data.csv", "--simulations", "0", *extra])
+    out, err = capsys.readouterr()
+    assert status == 2, err
+    assert out == "" and "Traceback" not in err
+    lines = err.splitlines()
     assert len(lines) == 1 and lines[0].startswith("simulate: error: ")
     for fragment in fragments:
         assert fragment in lines[0], f"{fragment!r} not in {lines[0]!r}"
@@ -263,7 +268,8 @@ def test_bad_data_gets_one_line_and_status_2(tmp_path, change, extra, fragments)
 def test_unreadable_file(tmp_path):
     (tmp_path / "data.parquet").write_bytes(b"not parquet")
     result = _analyze(tmp_path, DATA / "analysis.toml", "data.parquet")
-    assert result.returncode == 2 and "not a readable Parquet file" in result.stderr
+    assert result.returncode == 2 and result.stdout == "" and "Traceback" not in result.stderr
+    assert result.stderr.splitlines() == [result.stderr.strip()] and "not a readable Parquet file" in result.stderr
 
 
 def test_json_report_and_dates(tmp_path):
