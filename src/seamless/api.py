@@ -122,9 +122,10 @@ def analyze(what: Study | Design, data, cutoff=None, selected: str | None = None
         data = read_table(data)
     if planned_hr is not None and not (isinstance(planned_hr, (int, float)) and 1e-3 <= planned_hr <= 1e3):
         raise ConfigError(f"planned_hr: a hazard ratio in [0.001, 1000], got {planned_hr!r}")
-    continuation = Continuation(design, _count(simulations, "simulations", 0), _count(seed, "seed", 0))
+    simulations, seed = _count(simulations, "simulations", 0), _count(seed, "seed", 0)
     checked = patient_data(design, data, cutoff, selected)
-    return analyze_data(design, checked, selected, planned_hr, continuation if simulations else None, inference)
+    return analyze_data(design, checked, selected, planned_hr,
+                        Continuation(design, simulations, seed) if simulations else None, inference)
 
 
 def open(folder: str | Path) -> SimulationResult:  # noqa: A001 (the name a user expects: sl.open)

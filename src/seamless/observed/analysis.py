@@ -45,7 +45,7 @@ from seamless.sim.kernel_design import KernelDesign, kernel_design
 from seamless.sim.selection import DoseSummaries, SelectionRule, select
 from seamless.stats.combination import closed_stage1_p, combine_cohort, combine_increments
 from seamless.stats.dunnett import dunnett_set_p
-from seamless.stats.inference import conditional_power, invert, repeated_ci, repeated_p_value, shifted_z
+from seamless.stats.inference import Z_LIMIT, conditional_power, invert, repeated_ci, repeated_p_value, shifted_z
 from seamless.stats.logrank import _logrank_many_to_one
 from seamless.stats.normal import normal_ppf, normal_sf
 
@@ -138,14 +138,12 @@ def _label(doses, mask: int) -> str:
 
 
 def _logrank(data: PatientData, tau: float, arm: np.ndarray, n_arms: int, n_strata: int):
-    """(U (n_arms - 1,), V, events per arm) of arms 1.. vs 0 at cut tau; arm -1 leaves a patient out."""
-    arm = np.where(data.entry < tau, arm, -1).astype(np.int64)
-    time = np.minimum(data.time, tau - data.entry)
-    event = data.event & (data.entry + data.time <= tau)
-    time = np.where(arm >= 0, np.maximum(time, 0.0), 0.0)
+    """(U (n_arms - 1,), V, events per arm) of arms 1.. vs 0 on the data cut at tau; arm -1 leaves a patient out."""
+    cut = data.cut(tau)
+    arm = arm[data.entry < tau].astype(np.int64)
     score, variance = np.zeros(n_arms - 1), np.zeros(n_arms - 1)
-    _logrank_many_to_one(time, event, arm, data.stratum, n_arms, n_strata, score, variance)
-    events = np.bincount(arm[event & (arm >= 0)], minlength=n_arms)
+    _logrank_many_to_one(cut.time, cut.event, arm, cut.stratum, n_arms, n_strata, score, variance)
+    events = np.bincount(arm[cut.event & (arm >= 0)], minlength=n_arms)
     return score, variance, events
 
 
@@ -305,7 +303,7 @@ def analyze_data(design: Design, data: PatientData, selected: str | None = None,
 
     hr_planned = _planned_hr(design, s) if planned_hr is None else planned_hr
     analysis.planned_hazard_ratio = hr_planned
-    looks = _Looks(trial, s, a1, stage1.closed_p, float(u1[s - 1]), float(v1[s - 1]), z1, v1, loadings1)
+    looks = _Looks(trial, s, a1, float(u1[s - 1]), float(v1[s - 1]), z1, loadings1)
     times = look_times(design, data, s, a1)
     stopped = False
     for k, (tau, target_reached) in enumerate(times, start=1):
@@ -372,10 +370,9 @@ class LookStatistics(NamedTuple):
 class _Looks:
     """The closed test at each CG look, in the design's mode."""
 
-    def __init__(self, trial, s, a1, stage1_closed_p, u1, v1, z1, v1_all, loadings1):
+    def __init__(self, trial, s, a1, u1, v1, z1, loadings1):
         self.trial, self.s, self.a1 = trial, s, a1
-        self.stage1_closed_p, self.u1, self.v1 = stage1_closed_p, u1, v1
-        self.z1, self.v1_all, self.loadings1 = z1, v1_all, loadings1
+        self.u1, self.v1, self.z1, self.loadings1 = u1, v1, z1, loadings1  # the selection analysis's
         self.statistics = {}
 
     def at(self, k: int, tau: float, target_reached: bool) -> Look:
@@ -391,14 +388,12 @@ class _Looks:
             u2, v2 = float(u2[0]), float(v2[0])
             z2 = u2 / math.sqrt(v2) if v2 > 0 else 0.0
             if n1:
-                z1, _, v1_all, _, loadings = trial.stage1(tau)
+                z1, _, v1, _, loadings = trial.stage1(tau)
                 p1 = trial.intersection_p(z1, loadings, s)
-                binding = float(combine_cohort(trial.closed_p(z1, loadings, s), z2, looks.stage1_weight))
-                combined = {S: float(combine_cohort(p, z2, looks.stage1_weight)) for S, p in p1.items()}
             else:
-                z1, v1_all, loadings, p1, binding = np.zeros(1), np.zeros(1), np.zeros(1), {}, z2
-                combined = {design.doses[0]: z2}
-            self.statistics[k] = LookStatistics(z1[s - 1] if n1 else 0.0, v1_all[s - 1] if n1 else 0.0, loadings, z2,
+                z1, v1, loadings, p1 = np.zeros(1), np.zeros(1), np.zeros(1), {}
+            combined = {S: float(combine_cohort(p, z2, looks.stage1_weight)) for S, p in p1.items()}
+            self.statistics[k] = LookStatistics(z1[s - 1] if n1 else 0.0, v1[s - 1] if n1 else 0.0, loadings, z2,
                                                 v2, (looks.stage1_weight, math.sqrt(1.0 - looks.stage1_weight ** 2)),
                                                 z1)
         else:
@@ -406,11 +401,12 @@ class _Looks:
             t1, tk = looks.selection_information, looks.information_rates[k - 1]
             increment = v - self.v1
             z2 = (u - self.u1) / math.sqrt(increment) if increment > 0 else 0.0
-            binding = float(combine_increments(self.stage1_closed_p, t1, tk, u, v, self.u1, self.v1))
-            combined = {S: float(combine_increments(p, t1, tk, u, v, self.u1, self.v1)) for S, p in p1.items()} \
-                if n1 else {design.doses[0]: binding}
+            combined = {S: float(combine_increments(p, t1, tk, u, v, self.u1, self.v1)) for S, p in p1.items()}
             self.statistics[k] = LookStatistics(self.z1[s - 1] if n1 else 0.0, self.v1, self.loadings1, z2, increment,
                                                 (math.sqrt(t1), math.sqrt(tk - t1)), self.z1)
+        # The closed test's statistic is the binding (smallest) intersection's; without stage 1, the stage-2 z.
+        combined = combined or {design.doses[0]: z2}
+        binding = min(combined.values())
         bound, futility = float(looks.efficacy_bounds[k - 1]), float(looks.futility_bounds[k - 1])
         decision = "efficacy" if binding >= bound else "futility" if binding < futility else \
             ("final: not rejected" if k == looks.events.size else "continue")
@@ -427,9 +423,9 @@ def _closed_combination(trial: _Trial, st: LookStatistics, s: int, log_theta0: f
     """The closed test's combined z at a look for H(theta0): HR_s >= theta0, every stage-wise statistic of the
     selected dose shifted, the other doses' as they are (the binding intersection's)."""
     z = st.stage1_all_z.copy()
-    z[s - 1] = min(max(shifted_z(st.stage1_z, st.stage1_information, log_theta0), -8.0), 8.0)
-    stage2 = min(max(shifted_z(st.stage2_z, st.stage2_information, log_theta0), -8.0), 8.0)
-    stage1 = min(max(-float(normal_ppf(trial.closed_p(z, st.loadings, s))), -8.0), 8.0)
+    z[s - 1] = min(max(shifted_z(st.stage1_z, st.stage1_information, log_theta0), -Z_LIMIT), Z_LIMIT)
+    stage2 = min(max(shifted_z(st.stage2_z, st.stage2_information, log_theta0), -Z_LIMIT), Z_LIMIT)
+    stage1 = min(max(-float(normal_ppf(trial.closed_p(z, st.loadings, s))), -Z_LIMIT), Z_LIMIT)
     w1, w2 = st.weights
     return (w1 * stage1 + w2 * stage2) / math.hypot(w1, w2)
 

@@ -21,6 +21,7 @@ import numpy as np
 from seamless.design import Design
 from seamless.observed.data import PatientData
 from seamless.sim.kernel_design import kernel_design, stratum_table
+from seamless.sim.outcome import event_times
 from seamless.sim.patients import entry_times
 
 __all__ = ["expected_event_time", "Continuation"]
@@ -34,15 +35,11 @@ class _Model:
 
     def __init__(self, design: Design, selected: int, theta: float):
         kd = kernel_design(design)
-        model = kd.outcome
-        self.starts = model.piece_starts
-        hazard = model.arm_hazard.copy()
-        hazard[selected] = hazard[0] * theta
-        self.hazard = hazard
-        self.cumulative = np.zeros_like(hazard)
-        self.cumulative[:, 1:] = np.cumsum(hazard[:, :-1] * np.diff(self.starts), axis=1)
-        self.multiplier = model.stratum_multiplier
-        self.dropout = model.dropout_hazard
+        hazard, cumulative = kd.outcome.arm_hazard.copy(), kd.outcome.arm_cumulative.copy()
+        hazard[selected], cumulative[selected] = hazard[0] * theta, cumulative[0] * theta
+        self.outcome = kd.outcome._replace(arm_hazard=hazard, arm_cumulative=cumulative)
+        self.starts, self.hazard, self.cumulative = self.outcome.piece_starts, hazard, cumulative
+        self.multiplier, self.dropout = self.outcome.stratum_multiplier, self.outcome.dropout_hazard
         self.accrual_rates, self.accrual_starts = kd.enrolment.accrual_rates, kd.enrolment.accrual_starts
         _, self.stratum_probabilities, _ = stratum_table(design)
         ratio = design.stage2.ratio
@@ -55,12 +52,13 @@ class _Model:
         return self.multiplier[stratum] * (self.cumulative[arm, j] + self.hazard[arm, j] * (x - self.starts[j]))
 
     def inverse(self, arm, stratum, level):
-        """The time since entry at which Lambda reaches ``level`` (arrays)."""
-        unit = level / self.multiplier[stratum]
-        j = np.zeros(np.shape(unit), np.int64)
-        for piece in range(1, self.starts.size):
-            j = np.where(self.cumulative[arm, piece] <= unit, piece, j)
-        return self.starts[j] + (unit - self.cumulative[arm, j]) / self.hazard[arm, j]
+        """The time since entry at which Lambda reaches ``level`` (arrays): the simulated trial's inversion
+        (`seamless.sim.outcome.event_times`) with the unit exponential ``level``."""
+        n = np.size(level)
+        times, dropout, exit_time = np.empty(n), np.empty(n), np.empty(n)
+        event_times(self.outcome, np.asarray(arm, np.int64), np.int64(1), np.asarray(stratum, np.int64),
+                    np.asarray(level, np.float64), np.ones(n), np.int64(0), np.int64(n), times, dropout, exit_time)
+        return times
 
     def entries(self, start: float, gaps: np.ndarray) -> np.ndarray:
         out = np.empty(gaps.size)

@@ -29,7 +29,7 @@ __all__ = ["shifted_z", "invert", "repeated_ci", "repeated_ci_kernel", "repeated
 #: Bracket of log(theta0) searched by ``invert``: hazard ratios from exp(-7) (0.0009) to exp(7) (1097).
 _LOG_THETA_LIMIT = 7.0
 #: Stage-wise z's are held within +-8 (p-values of 1e-15): beyond, Phi^-1(1 - p) is not finite in doubles.
-_Z_LIMIT = 8.0
+Z_LIMIT = 8.0
 
 
 def shifted_z(z: float, variance: float, log_theta0: float) -> float:
@@ -76,9 +76,9 @@ def repeated_ci(stage1_z: float, stage1_information: float, stage2_z: float, sta
     norm = math.hypot(w1, w2)
 
     def combination(log_theta0: float, sign: float) -> float:
-        z1 = min(max(sign * shifted_z(stage1_z, stage1_information, log_theta0), -_Z_LIMIT), _Z_LIMIT)
-        z2 = min(max(sign * shifted_z(stage2_z, stage2_information, log_theta0), -_Z_LIMIT), _Z_LIMIT)
-        stage1 = min(max(-float(normal_ppf(stage1_p(z1))), -_Z_LIMIT), _Z_LIMIT) if w1 > 0.0 else 0.0
+        z1 = min(max(sign * shifted_z(stage1_z, stage1_information, log_theta0), -Z_LIMIT), Z_LIMIT)
+        z2 = min(max(sign * shifted_z(stage2_z, stage2_information, log_theta0), -Z_LIMIT), Z_LIMIT)
+        stage1 = min(max(-float(normal_ppf(stage1_p(z1))), -Z_LIMIT), Z_LIMIT) if w1 > 0.0 else 0.0
         return (w1 * stage1 + w2 * z2) / norm
 
     return (invert(lambda x: combination(x, -1.0), bound, increasing=False),
@@ -89,13 +89,13 @@ def repeated_ci(stage1_z: float, stage1_information: float, stage2_z: float, sta
 def _single_step_combination(log_theta0, sign, stage1_z, stage1_information, stage2_z, stage2_information, w1, w2,
                              loadings, adjusted, rule, subset):
     """The combination of `repeated_ci` at log(theta0), for H(theta0) (sign 1) or its mirror (sign -1)."""
-    z1 = min(max(sign * (stage1_z + log_theta0 * math.sqrt(stage1_information)), -_Z_LIMIT), _Z_LIMIT)
-    z2 = min(max(sign * (stage2_z + log_theta0 * math.sqrt(stage2_information)), -_Z_LIMIT), _Z_LIMIT)
+    z1 = min(max(sign * (stage1_z + log_theta0 * math.sqrt(stage1_information)), -Z_LIMIT), Z_LIMIT)
+    z2 = min(max(sign * (stage2_z + log_theta0 * math.sqrt(stage2_information)), -Z_LIMIT), Z_LIMIT)
     stage1 = 0.0
     if w1 > 0.0:
         all_doses = (np.int64(1) << loadings.size) - 1
         p1 = dunnett_set_p(z1, loadings, all_doses, rule, subset) if adjusted else normal_sf(z1)
-        stage1 = min(max(-normal_ppf(p1), -_Z_LIMIT), _Z_LIMIT)
+        stage1 = min(max(-normal_ppf(p1), -Z_LIMIT), Z_LIMIT)
     return (w1 * stage1 + w2 * z2) / math.sqrt(w1 * w1 + w2 * w2)
 
 
